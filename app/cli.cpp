@@ -1,0 +1,56 @@
+// Logging set-up and config loading for every subcommand.
+#include "cli.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "errors.h"
+
+namespace nnlab::cli {
+
+void setup_logging(const CommonOptions& options) {
+  const char* no_color = std::getenv("NO_COLOR");
+  const bool color = isatty(STDERR_FILENO) && (no_color == nullptr || *no_color == '\0');
+  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>(
+      color ? spdlog::color_mode::automatic : spdlog::color_mode::never);
+  auto logger = std::make_shared<spdlog::logger>("nnlab", sink);
+  logger->set_pattern("%^%l%$: %v");
+  logger->set_level(options.quiet     ? spdlog::level::warn
+                    : options.verbose ? spdlog::level::debug
+                                      : spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+Config load_config(const std::string& path, const std::vector<std::string>& overrides) {
+  namespace fs = std::filesystem;
+  nlohmann::json doc = read_config_file(path);
+  std::vector<ConfigIssue> issues;
+  for (const auto& assignment : overrides) {
+    try {
+      apply_override(doc, assignment);
+    } catch (const ConfigError& e) {
+      issues.insert(issues.end(), e.issues().begin(), e.issues().end());
+    }
+  }
+  if (!issues.empty()) throw ConfigError(std::move(issues));
+  ConfigContext context;
+  context.base_dir = fs::absolute(fs::path(path)).parent_path();
+  context.default_name = fs::path(path).stem().string();
+  return parse_config(doc, context);
+}
+
+void report_config_error(const std::exception& error) {
+  if (const auto* config_error = dynamic_cast<const ConfigError*>(&error)) {
+    for (const auto& issue : config_error->issues())
+      spdlog::error("{}: {}", issue.path.empty() ? "config" : issue.path, issue.message);
+    return;
+  }
+  spdlog::error("{}", error.what());
+}
+
+}  // namespace nnlab::cli

@@ -1,0 +1,217 @@
+// train, validate and gradcheck: flags, then calls into the library, then exit codes.
+#include "commands.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+#include "errors.h"
+#include "experiment.h"
+#include "files.h"
+#include "gradcheck.h"
+#include "progress.h"
+
+namespace nnlab::cli {
+
+namespace {
+
+std::atomic<int> g_stop_signal{0};
+
+extern "C" void on_stop_signal(int sig) {
+  g_stop_signal.store(sig);
+  std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+}
+
+void add_config_options(CLI::App* cmd, std::string& config, std::vector<std::string>& overrides) {
+  cmd->add_option("config", config, "Experiment config (JSON)")->required();
+  cmd->add_option("--set", overrides,
+                  "Override a config key: key.path=value (value read as JSON, else a string); "
+                  "repeatable")
+      ->type_name("KEY=VALUE")
+      ->take_all()
+      ->allow_extra_args(false);
+}
+
+std::string timestamp() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
+  return buf;
+}
+
+template <typename T>
+int train_as(const Config& config, const TrainOptions& options, const CommonOptions& common,
+             const nlohmann::json& meta) {
+  Experiment<T> experiment = build_experiment<T>(config);  // throws before anything is created
+  std::filesystem::path dir;
+  if (!options.out.empty()) {
+    dir = options.out;
+    prepare_run_dir(dir, options.force);
+  } else {
+    dir = create_unique_dir(config.log.dir, config.name + "-" + timestamp());
+  }
+  spdlog::info("run directory: {}", dir.string());
+
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  nnlab::TrainOptions train_options;
+  train_options.stop_requested = [] { return g_stop_signal.load() != 0; };
+  const long steps_per_epoch =
+      config.train.batch_size == 0
+          ? 1
+          : (experiment.train.size() + config.train.batch_size - 1) / config.train.batch_size;
+  TrainResult result;
+  {
+    Progress<T> progress(steps_per_epoch * config.train.epochs, config.train.epochs, common.quiet);
+    result = run_experiment(experiment, dir, train_options, {&progress}, meta);
+  }
+  std::printf("%s\n", dir.c_str());
+  std::fflush(stdout);
+  switch (result.status) {
+    case RunStatus::completed:
+      spdlog::info("completed {} steps; final train loss {:.6g}", result.steps,
+                   result.last_eval.train_loss);
+      return kCompleted;
+    case RunStatus::diverged:
+      spdlog::error("diverged at step {}: {}{}", result.diverged_step,
+                    result.loss_nonfinite ? "non-finite loss" : "non-finite gradient",
+                    result.first_nonfinite_layer > 0
+                        ? " (first non-finite gradient: " + result.first_nonfinite_param + ")"
+                        : std::string());
+      return kDiverged;
+    case RunStatus::interrupted: {
+      const int sig = g_stop_signal.load();
+      spdlog::warn("interrupted by signal {} after step {}; logs and summary are complete", sig,
+                   result.steps);
+      std::signal(sig, SIG_DFL);
+      std::raise(sig);
+      return 128 + sig;
+    }
+  }
+  return kRuntimeError;
+}
+
+nlohmann::json run_meta(const Config& config, int argc, char** argv) {
+  nlohmann::json meta;
+  std::vector<std::string> args(argv, argv + argc);
+  meta["command_line"] = args;
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  meta["host"] = host;
+  meta["pid"] = static_cast<long>(getpid());
+  meta["threads"] = 1;
+  meta["seed"] = config.seed;
+  meta["name"] = config.name;
+  return meta;
+}
+
+// Runs body, mapping library errors to exit codes.
+template <typename F>
+int guarded(F&& body) {
+  try {
+    return body();
+  } catch (const ConfigError& e) {
+    report_config_error(e);
+    return kBadInput;
+  } catch (const DataError& e) {
+    spdlog::error("data: {}", e.what());
+    return kBadInput;
+  } catch (const IoError& e) {
+    spdlog::error("{}", e.what());
+    return kRuntimeError;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kRuntimeError;
+  }
+}
+
+}  // namespace
+
+CLI::App* setup_train(CLI::App& app, TrainOptions& options) {
+  CLI::App* cmd = app.add_subcommand(
+      "train", "Train the model of CONFIG and write a run directory (its path on stdout)");
+  add_config_options(cmd, options.config, options.overrides);
+  cmd->add_option("--out", options.out,
+                  "Run directory (default: a new one under log.dir named after the run)");
+  cmd->add_flag("--force", options.force,
+                "With --out: overwrite the run files of a non-empty directory");
+  cmd->footer(kExitCodesHelp);
+  return cmd;
+}
+
+int run_train(const TrainOptions& options, const CommonOptions& common, int argc, char** argv) {
+  return guarded([&] {
+    const Config config = load_config(options.config, options.overrides);
+    const nlohmann::json meta = run_meta(config, argc, argv);
+    return config.dtype == DType::float64 ? train_as<double>(config, options, common, meta)
+                                          : train_as<float>(config, options, common, meta);
+  });
+}
+
+CLI::App* setup_validate(CLI::App& app, ValidateOptions& options) {
+  CLI::App* cmd = app.add_subcommand(
+      "validate", "Check CONFIG (with --set overrides, data and weights file) without running; "
+                  "print the resolved config on stdout");
+  add_config_options(cmd, options.config, options.overrides);
+  cmd->footer(kExitCodesHelp);
+  return cmd;
+}
+
+int run_validate(const ValidateOptions& options) {
+  return guarded([&] {
+    const Config config = load_config(options.config, options.overrides);
+    Config resolved = config;
+    if (config.dtype == DType::float64)
+      resolved = build_experiment<double>(config).config;
+    else
+      resolved = build_experiment<float>(config).config;
+    std::printf("%s\n", to_json(resolved).dump(2).c_str());
+    spdlog::info("{}: ok", options.config);
+    return static_cast<int>(kCompleted);
+  });
+}
+
+CLI::App* setup_gradcheck(CLI::App& app, GradcheckOptions& options) {
+  CLI::App* cmd = app.add_subcommand(
+      "gradcheck",
+      "Check backprop against central finite differences (float64, first training batch) for "
+      "every parameter tensor; exit 4 when the worst relative error exceeds --tol");
+  add_config_options(cmd, options.config, options.overrides);
+  cmd->add_option("--tol", options.tolerance, "Largest accepted relative error")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--step", options.step, "Finite-difference step h")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->footer(kExitCodesHelp);
+  return cmd;
+}
+
+int run_gradcheck(const GradcheckOptions& options) {
+  return guarded([&] {
+    const Config config = load_config(options.config, options.overrides);
+    const GradcheckReport report = gradcheck(config, options.step);
+    std::printf("%-22s %-10s %14s %14s %12s %12s\n", "tensor", "shape", "|g| backprop",
+                "|g| numeric", "rel_error", "max_abs_err");
+    for (const auto& r : report.rows) {
+      const std::string shape = std::to_string(r.rows) + "x" + std::to_string(r.cols);
+      std::printf("%-22s %-10s %14.6e %14.6e %12.3e %12.3e%s\n", r.name.c_str(), shape.c_str(),
+                  r.analytic_norm, r.numeric_norm, r.relative_error, r.max_abs_error,
+                  r.relative_error > options.tolerance ? "  FAIL" : "");
+    }
+    std::printf("batch %d, loss %.17g, worst relative error %.3e (tolerance %.1e): %s\n",
+                report.batch_size, report.loss, report.worst(), options.tolerance,
+                report.worst() <= options.tolerance ? "ok" : "FAILED");
+    return report.worst() <= options.tolerance ? static_cast<int>(kCompleted)
+                                               : static_cast<int>(kGradcheckFailed);
+  });
+}
+
+}  // namespace nnlab::cli

@@ -1,0 +1,48 @@
+// nnlab's command line: `train`, `validate` and `gradcheck` subcommands. Each is a trio of an
+// options struct, a setup function that declares its flags and a run function; main wires them
+// and maps errors to exit codes (see cli.h).
+#include <csignal>
+#include <cstdio>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "cli.h"
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  using namespace nnlab::cli;
+  CLI::App app{"nnlab: train neural networks from a JSON config and log how gradients flow"};
+  app.set_version_flag("--version", std::string("nnlab ") + NNLAB_VERSION + " (" + NNLAB_COMMIT + ")");
+  app.footer(kExitCodesHelp);
+  app.require_subcommand(1);
+  CommonOptions common;
+  app.add_flag("-q,--quiet", common.quiet, "Only warnings and errors on stderr");
+  app.add_flag("-v,--verbose", common.verbose, "Debug messages on stderr");
+  app.fallthrough();
+
+  TrainOptions train;
+  ValidateOptions validate;
+  GradcheckOptions gradcheck;
+  CLI::App* train_cmd = setup_train(app, train);
+  CLI::App* validate_cmd = setup_validate(app, validate);
+  CLI::App* gradcheck_cmd = setup_gradcheck(app, gradcheck);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kBadInput;
+  }
+  setup_logging(common);
+  if (train_cmd->parsed()) return run_train(train, common, argc, argv);
+  if (validate_cmd->parsed()) return run_validate(validate);
+  if (gradcheck_cmd->parsed()) return run_gradcheck(gradcheck);
+  return kBadInput;
+}

@@ -1,0 +1,110 @@
+// CsvWriter and shortest round-trip number formatting.
+#include "csv.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "errors.h"
+
+namespace nnlab {
+
+namespace {
+template <typename F>
+void append_float(std::string& out, F x) {
+  if (std::isnan(x)) {
+    out += "nan";
+    return;
+  }
+  if (std::isinf(x)) {
+    out += x > 0 ? "inf" : "-inf";
+    return;
+  }
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  out.append(buf, end);
+}
+}  // namespace
+
+void append_number(std::string& out, double x) { append_float(out, x); }
+void append_number(std::string& out, float x) { append_float(out, x); }
+
+CsvWriter::CsvWriter(const std::filesystem::path& path, std::string_view header) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw IoError("cannot create " + path.string() + ": " + std::strerror(errno));
+  buffer_.reserve(1 << 16);
+  buffer_.append(header);
+  buffer_ += '\n';
+  complete_ = buffer_.size();
+  flush();
+}
+
+CsvWriter::~CsvWriter() {
+  try {
+    flush();
+  } catch (...) {  // a destructor must not throw; the error was reported by the last flush
+  }
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void CsvWriter::separator() {
+  if (row_started_) buffer_ += ',';
+  row_started_ = true;
+}
+
+CsvWriter& CsvWriter::field(double x) {
+  separator();
+  append_number(buffer_, x);
+  return *this;
+}
+
+CsvWriter& CsvWriter::field(float x) {
+  separator();
+  append_number(buffer_, x);
+  return *this;
+}
+
+CsvWriter& CsvWriter::field(long long x) {
+  separator();
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  buffer_.append(buf, end);
+  return *this;
+}
+
+CsvWriter& CsvWriter::field(std::string_view text) {
+  separator();
+  buffer_.append(text);
+  return *this;
+}
+
+CsvWriter& CsvWriter::empty() {
+  separator();
+  return *this;
+}
+
+void CsvWriter::end_row() {
+  buffer_ += '\n';
+  complete_ = buffer_.size();
+  row_started_ = false;
+}
+
+void CsvWriter::flush() {
+  std::size_t written = 0;
+  while (written < complete_) {
+    const ssize_t n = ::write(fd_, buffer_.data() + written, complete_ - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      throw IoError("cannot write " + path_.string() + ": " + std::strerror(errno));
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  buffer_.erase(0, complete_);
+  complete_ = 0;
+}
+
+}  // namespace nnlab

@@ -1,0 +1,44 @@
+// CSV output for data files. Rows are built in memory and handed to the OS whole, with one
+// write(2) per flush, so a killed process leaves only complete rows. Numbers are written in the
+// shortest form that reads back to the same value; non-finite values as nan, inf and -inf, which
+// pandas, R and gnuplot read.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace nnlab {
+
+// Appends x in shortest round-trip form (float keeps float's shortest form: 0.1f -> "0.1").
+void append_number(std::string& out, double x);
+void append_number(std::string& out, float x);
+
+class CsvWriter {
+ public:
+  // Creates (truncates) the file and writes the header line. Throws IoError.
+  CsvWriter(const std::filesystem::path& path, std::string_view header);
+  ~CsvWriter();
+  CsvWriter(const CsvWriter&) = delete;
+  CsvWriter& operator=(const CsvWriter&) = delete;
+
+  CsvWriter& field(double x);
+  CsvWriter& field(float x);
+  CsvWriter& field(long long x);
+  CsvWriter& field(int x) { return field(static_cast<long long>(x)); }
+  CsvWriter& field(std::string_view text);  // written as is: callers pass plain tokens
+  CsvWriter& empty();                        // an empty (missing) value
+  void end_row();
+  // Writes every completed row with one write(2). Throws IoError.
+  void flush();
+
+ private:
+  void separator();
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::string buffer_;
+  std::size_t complete_ = 0;  // bytes of buffer_ that form complete rows
+  bool row_started_ = false;
+};
+
+}  // namespace nnlab

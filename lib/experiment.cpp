@@ -1,0 +1,144 @@
+// Assembling an experiment from its config and running it into a run directory.
+#include "experiment.h"
+
+#include <chrono>
+
+#include "errors.h"
+#include "files.h"
+#include "init.h"
+#include "mlp.h"
+#include "rng.h"
+#include "run_log.h"
+#include "weights.h"
+
+namespace nnlab {
+
+namespace {
+template <typename T>
+Samples<T> to_samples(const Mat<double>& x, const Mat<double>& y) {
+  return {x.cast<T>(), y.cast<T>()};
+}
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  const std::time_t tt = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+}  // namespace
+
+std::string_view name_of(RunStatus status) {
+  switch (status) {
+    case RunStatus::completed: return "completed";
+    case RunStatus::diverged: return "diverged";
+    case RunStatus::interrupted: return "interrupted";
+  }
+  return "?";
+}
+
+template <typename T>
+Experiment<T> build_experiment(const Config& config) {
+  Experiment<T> e;
+  e.config = config;
+  const std::uint64_t data_seed = config.data.seed.value_or(derive_seed(config.seed, "data"));
+  e.data = make_dataset(config.data, data_seed);
+  e.head = make_head(config.model.output, e.data.task, e.data.num_classes, e.data.targets());
+  e.config.model.output = e.head.kind;
+  if (config.data.type == DataKind::csv && !config.data.task) e.config.data.task = e.data.task;
+  e.train = to_samples<T>(e.data.x_train, e.data.y_train);
+  e.test = to_samples<T>(e.data.x_test, e.data.y_test);
+
+  const int batch = config.train.batch_size == 0
+                        ? e.train.size()
+                        : std::min(config.train.batch_size, e.train.size());
+  if (config.model.batch_norm && batch < 2)
+    throw ConfigError("train.batch_size",
+                      "batch norm needs at least 2 samples per batch (the batch has " +
+                          std::to_string(batch) + ")");
+
+  auto mlp = std::make_unique<Mlp<T>>(mlp_spec(config.model, e.data.features(), e.head.outputs()));
+  if (config.model.weights.empty()) {
+    Rng rng(derive_seed(config.seed, "init"));
+    const InitSpec init{*config.model.init, config.model.gain, config.model.init_scale.value_or(0)};
+    mlp->initialize(init, config.model.bias_init, rng);
+  } else {
+    load_weights<T>(*mlp, config.model.weights);
+  }
+  e.model = std::move(mlp);
+  return e;
+}
+
+template <typename T>
+TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
+                           const TrainOptions& options,
+                           const std::vector<TrainObserver<T>*>& observers,
+                           const nlohmann::json& meta) {
+  const auto started = std::chrono::system_clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
+  write_file_atomic(dir / "config.json", to_json(e.config).dump(2) + "\n");
+
+  nlohmann::json summary = meta;
+  summary["status"] = "running";
+  summary["nnlab_version"] = NNLAB_VERSION;
+  summary["nnlab_commit"] = NNLAB_COMMIT;
+  summary["started"] = iso_time(started);
+  write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
+
+  TrainResult result;
+  {
+    RunLogger<T> logger(dir);
+    std::vector<TrainObserver<T>*> all{&logger};
+    all.insert(all.end(), observers.begin(), observers.end());
+    TrainOptions train_options = options;
+    train_options.shuffle_seed = derive_seed(e.config.seed, "shuffle");
+    result = train(*e.model, e.head, e.train, e.test, e.config.train, e.config.log,
+                   train_options, all);
+  }
+  write_file_atomic(dir / "weights.json", weights_to_json(*e.model, e.config.dtype));
+
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  summary["status"] = name_of(result.status);
+  summary["steps"] = result.steps;
+  summary["epochs"] = result.epochs;
+  summary["ended"] = iso_time(std::chrono::system_clock::now());
+  summary["wall_time_seconds"] = seconds;
+  const EvalInfo& ev = result.last_eval;
+  nlohmann::json final_metrics;
+  final_metrics["epoch"] = ev.epoch;
+  final_metrics["train_loss"] = ev.train_loss;
+  if (ev.classification) final_metrics["train_accuracy"] = ev.train_accuracy;
+  if (ev.has_test) {
+    final_metrics["test_loss"] = ev.test_loss;
+    if (ev.classification) final_metrics["test_accuracy"] = ev.test_accuracy;
+  }
+  summary["final"] = final_metrics;
+  if (result.status == RunStatus::diverged) {
+    nlohmann::json d;
+    d["step"] = result.diverged_step;
+    d["loss_nonfinite"] = result.loss_nonfinite;
+    if (result.first_nonfinite_layer > 0) {
+      d["first_nonfinite_layer"] = result.first_nonfinite_layer;
+      d["first_nonfinite_param"] = result.first_nonfinite_param;
+    } else {
+      d["first_nonfinite_layer"] = nullptr;
+    }
+    summary["diverged"] = d;
+  }
+  write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
+  return result;
+}
+
+template Experiment<float> build_experiment(const Config&);
+template Experiment<double> build_experiment(const Config&);
+template TrainResult run_experiment(Experiment<float>&, const std::filesystem::path&,
+                                    const TrainOptions&, const std::vector<TrainObserver<float>*>&,
+                                    const nlohmann::json&);
+template TrainResult run_experiment(Experiment<double>&, const std::filesystem::path&,
+                                    const TrainOptions&,
+                                    const std::vector<TrainObserver<double>*>&,
+                                    const nlohmann::json&);
+
+}  // namespace nnlab

@@ -1,0 +1,42 @@
+// An experiment assembled from a config: the data, the output head and the initialised model,
+// all built and checked before anything is written, and the run that trains it into a directory.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "config.h"
+#include "data.h"
+#include "head.h"
+#include "model.h"
+#include "trainer.h"
+
+namespace nnlab {
+
+template <typename T>
+struct Experiment {
+  Config config;  // resolved: model.output is set from the data
+  Dataset data;
+  Head head;
+  std::unique_ptr<Model<T>> model;
+  Samples<T> train, test;
+};
+
+// Loads the data, resolves the head, builds and initialises (or loads) the model. Throws
+// ConfigError for anything the config asks that the data or weights file cannot satisfy.
+template <typename T>
+Experiment<T> build_experiment(const Config& config);
+
+// Trains into `dir` (which must exist and be empty of run files): writes config.json, the CSV
+// files, weights.json and summary.json. `meta` is merged into summary.json (command line, host).
+template <typename T>
+TrainResult run_experiment(Experiment<T>& experiment, const std::filesystem::path& dir,
+                           const TrainOptions& options,
+                           const std::vector<TrainObserver<T>*>& observers,
+                           const nlohmann::json& meta);
+
+std::string_view name_of(RunStatus status);
+
+}  // namespace nnlab

@@ -1,0 +1,73 @@
+// Atomic writes and run-directory creation.
+#include "files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "errors.h"
+
+namespace nnlab {
+
+namespace fs = std::filesystem;
+
+void write_file_atomic(const fs::path& path, std::string_view content) {
+  const fs::path tmp = path.string() + ".tmp" + std::to_string(::getpid());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw IoError("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  std::size_t written = 0;
+  while (written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const std::string reason = std::strerror(errno);
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw IoError("cannot write " + tmp.string() + ": " + reason);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw IoError("cannot flush " + tmp.string() + ": " + std::strerror(errno));
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    const std::string reason = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw IoError("cannot rename " + tmp.string() + " to " + path.string() + ": " + reason);
+  }
+}
+
+fs::path create_unique_dir(const fs::path& parent, const std::string& stem) {
+  std::error_code ec;
+  fs::create_directories(parent, ec);
+  if (ec) throw IoError("cannot create " + parent.string() + ": " + ec.message());
+  for (int n = 1; n < 100000; ++n) {
+    const fs::path dir = parent / (n == 1 ? stem : stem + "-" + std::to_string(n));
+    if (::mkdir(dir.c_str(), 0755) == 0) return dir;
+    if (errno != EEXIST) throw IoError("cannot create " + dir.string() + ": " + std::strerror(errno));
+  }
+  throw IoError("cannot find a free run directory name under " + parent.string());
+}
+
+void prepare_run_dir(const fs::path& dir, bool force) {
+  std::error_code ec;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec))
+      throw ConfigError("--out", dir.string() + " exists and is not a directory");
+    if (!fs::is_empty(dir, ec)) {
+      if (!force)
+        throw ConfigError("--out", dir.string() +
+                                       " is not empty (pass --force to overwrite its run files)");
+      for (const char* name : kRunFiles) fs::remove(dir / name, ec);
+    }
+    return;
+  }
+  fs::create_directories(dir, ec);
+  if (ec) throw IoError("cannot create " + dir.string() + ": " + ec.message());
+}
+
+}  // namespace nnlab

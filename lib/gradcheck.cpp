@@ -1,0 +1,71 @@
+// Finite-difference gradient check of a whole model through the training loss.
+#include "gradcheck.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "experiment.h"
+
+namespace nnlab {
+
+double GradcheckReport::worst() const {
+  double w = 0;
+  for (const auto& r : rows) w = std::max(w, r.relative_error);
+  return w;
+}
+
+GradcheckReport gradcheck(const Config& config, double step) {
+  Config c = config;
+  c.dtype = DType::float64;
+  Experiment<double> e = build_experiment<double>(c);
+  Model<double>& model = *e.model;
+  const int n = e.train.size();
+  const int batch_size = c.train.batch_size == 0 ? n : std::min(c.train.batch_size, n);
+  Batch<double> batch;
+  batch.x.push_back(e.train.x.leftCols(batch_size));
+  batch.y.push_back(e.train.y.leftCols(batch_size));
+  const StepRange all{0, batch.steps()};
+
+  auto loss_at = [&](bool with_grad) {
+    model.reset_state(batch_size);
+    model.forward(batch, all, /*training=*/true);
+    long count = 0;
+    return chunk_loss(model, e.head, batch, all, with_grad, count);
+  };
+
+  GradcheckReport report;
+  report.batch_size = batch_size;
+  report.loss = loss_at(true);
+  model.backward(batch, all);
+  std::vector<Mat<double>> analytic;
+  for (const auto& p : model.params()) analytic.push_back(p.grad);
+
+  auto& params = model.params();
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    Mat<double>& value = params[i].value;
+    Mat<double> numeric(value.rows(), value.cols());
+    for (Eigen::Index k = 0; k < value.size(); ++k) {
+      const double saved = value(k);
+      value(k) = saved + step;
+      const double plus = loss_at(false);
+      value(k) = saved - step;
+      const double minus = loss_at(false);
+      value(k) = saved;
+      numeric(k) = (plus - minus) / (2 * step);
+    }
+    GradcheckRow row;
+    row.name = params[i].name;
+    row.rows = static_cast<int>(value.rows());
+    row.cols = static_cast<int>(value.cols());
+    row.analytic_norm = analytic[i].norm();
+    row.numeric_norm = numeric.norm();
+    const double denominator = row.analytic_norm + row.numeric_norm;
+    row.relative_error = denominator == 0 ? 0 : (analytic[i] - numeric).norm() / denominator;
+    row.max_abs_error = (analytic[i] - numeric).cwiseAbs().maxCoeff();
+    if (!std::isfinite(row.relative_error)) row.relative_error = INFINITY;
+    report.rows.push_back(row);
+  }
+  return report;
+}
+
+}  // namespace nnlab

@@ -1,0 +1,60 @@
+// SGD, momentum, Nesterov momentum and Adam, as torch.optim defines them.
+#include "optimizer.h"
+
+#include <cmath>
+
+namespace nnlab {
+
+template <typename T>
+Optimizer<T>::Optimizer(const TrainConfig& config, const std::vector<Param<T>>& params)
+    : kind_(config.optimizer),
+      lr_(config.lr.value_or(0.1)),
+      momentum_(config.momentum),
+      beta1_(config.beta1),
+      beta2_(config.beta2),
+      eps_(config.eps),
+      weight_decay_(config.weight_decay) {
+  for (const auto& p : params) {
+    g_.push_back(Mat<T>::Zero(p.value.rows(), p.value.cols()));
+    if (kind_ != OptimizerKind::sgd) m_.push_back(Mat<T>::Zero(p.value.rows(), p.value.cols()));
+    if (kind_ == OptimizerKind::adam) v_.push_back(Mat<T>::Zero(p.value.rows(), p.value.cols()));
+  }
+}
+
+template <typename T>
+void Optimizer<T>::step(std::vector<Param<T>>& params, T grad_scale) {
+  ++steps_;
+  const T lr = static_cast<T>(lr_), mu = static_cast<T>(momentum_), wd = static_cast<T>(weight_decay_);
+  const T b1 = static_cast<T>(beta1_), b2 = static_cast<T>(beta2_), eps = static_cast<T>(eps_);
+  // Adam's bias corrections, in double for accuracy at large step counts.
+  const T correction1 = static_cast<T>(1.0 - std::pow(beta1_, static_cast<double>(steps_)));
+  const T correction2 = static_cast<T>(1.0 - std::pow(beta2_, static_cast<double>(steps_)));
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    Mat<T>& value = params[i].value;
+    Mat<T>& g = g_[i];
+    g = grad_scale * params[i].grad;
+    if (wd != T(0)) g += wd * value;
+    switch (kind_) {
+      case OptimizerKind::sgd: value -= lr * g; break;
+      case OptimizerKind::momentum:  // v = mu v + g; p -= lr v
+        m_[i] = mu * m_[i] + g;
+        value -= lr * m_[i];
+        break;
+      case OptimizerKind::nesterov:  // v = mu v + g; p -= lr (g + mu v)
+        m_[i] = mu * m_[i] + g;
+        value -= lr * (g + mu * m_[i]);
+        break;
+      case OptimizerKind::adam:
+        m_[i] = b1 * m_[i] + (T(1) - b1) * g;
+        v_[i] = b2 * v_[i] + (T(1) - b2) * g.cwiseProduct(g);
+        value.array() -= (lr / correction1) * m_[i].array() /
+                         ((v_[i].array() / correction2).sqrt() + eps);
+        break;
+    }
+  }
+}
+
+template class Optimizer<float>;
+template class Optimizer<double>;
+
+}  // namespace nnlab

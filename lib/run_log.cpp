@@ -1,0 +1,65 @@
+// RunLogger: one CSV row per step, per logged tensor and layer, and per epoch.
+#include "run_log.h"
+
+namespace nnlab {
+
+template <typename T>
+RunLogger<T>::RunLogger(const std::filesystem::path& dir)
+    : metrics_(dir / "metrics.csv", "step,epoch,loss,grad_norm,clipped,grad_norm_clipped,lr"),
+      grad_norms_(dir / "grad_norms.csv", "step,layer,param,grad_norm,value_norm"),
+      activations_(dir / "activations.csv", "step,layer,mean,std,saturated"),
+      eval_(dir / "eval.csv", "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy") {}
+
+template <typename T>
+void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
+  const auto as_t = [](double x) { return static_cast<T>(x); };
+  metrics_.field(static_cast<long long>(info.step)).field(info.epoch).field(as_t(info.loss))
+      .field(as_t(info.grad_norm)).field(info.clipped ? 1 : 0)
+      .field(as_t(info.grad_norm_clipped)).field(as_t(info.lr));
+  metrics_.end_row();
+  metrics_.flush();
+  if (!info.log_layers) return;
+
+  const auto& params = model.params();
+  const auto& stats = model.layer_stats();
+  const auto step = static_cast<long long>(info.step);
+  // Per layer: its parameter tensors in order, then its delta row.
+  std::size_t i = 0;
+  for (int layer = 1; layer <= model.num_layers(); ++layer) {
+    for (; i < params.size() && params[i].layer == layer; ++i) {
+      grad_norms_.field(step).field(layer).field(params[i].kind)
+          .field(as_t(info.param_grad_norms[i])).field(params[i].value.norm());
+      grad_norms_.end_row();
+    }
+    const LayerStats& s = stats[static_cast<std::size_t>(layer - 1)];
+    grad_norms_.field(step).field(layer).field("delta").field(as_t(s.delta_norm)).empty();
+    grad_norms_.end_row();
+    if (s.hidden) {
+      activations_.field(step).field(layer).field(as_t(s.act_mean)).field(as_t(s.act_std))
+          .field(s.act_saturated);
+      activations_.end_row();
+    }
+  }
+  grad_norms_.flush();
+  activations_.flush();
+}
+
+template <typename T>
+void RunLogger<T>::on_eval(const EvalInfo& e) {
+  const auto as_t = [](double x) { return static_cast<T>(x); };
+  eval_.field(e.epoch).field(static_cast<long long>(e.step)).field(as_t(e.train_loss));
+  if (e.classification) eval_.field(e.train_accuracy); else eval_.empty();
+  if (e.has_test) {
+    eval_.field(as_t(e.test_loss));
+    if (e.classification) eval_.field(e.test_accuracy); else eval_.empty();
+  } else {
+    eval_.empty().empty();
+  }
+  eval_.end_row();
+  eval_.flush();
+}
+
+template class RunLogger<float>;
+template class RunLogger<double>;
+
+}  // namespace nnlab

@@ -1,0 +1,200 @@
+// The training loop. Per step: forward, loss, backward, per-tensor gradient norms, divergence
+// check, global-norm clipping folded into the update as one scale factor, optimizer update.
+#include "trainer.h"
+
+#include <cmath>
+#include <memory>
+#include <numeric>
+
+#include "optimizer.h"
+#include "rng.h"
+
+namespace nnlab {
+
+namespace {
+
+// Batches of sequences gathered from a data set into buffers kept per batch size, so that the
+// step loop does not allocate.
+template <typename T>
+class BatchCache {
+ public:
+  Batch<T>& gather(const Samples<T>& set, const std::vector<int>& order, int start, int size) {
+    Batch<T>& b = of_size(set, size);
+    for (int j = 0; j < size; ++j) {
+      const int i = order[static_cast<std::size_t>(start + j)];
+      b.x[0].col(j) = set.x.col(i);
+      b.y[0].col(j) = set.y.col(i);
+    }
+    return b;
+  }
+  Batch<T>& slice(const Samples<T>& set, int start, int size) {
+    Batch<T>& b = of_size(set, size);
+    b.x[0] = set.x.middleCols(start, size);
+    b.y[0] = set.y.middleCols(start, size);
+    return b;
+  }
+
+ private:
+  Batch<T>& of_size(const Samples<T>& set, int size) {
+    for (auto& b : batches_)
+      if (b->size() == size) return *b;
+    auto b = std::make_unique<Batch<T>>();
+    b->x.emplace_back(set.x.rows(), size);
+    b->y.emplace_back(set.y.rows(), size);
+    batches_.push_back(std::move(b));
+    return *batches_.back();
+  }
+  std::vector<std::unique_ptr<Batch<T>>> batches_;
+};
+
+template <typename T>
+bool has_target(const Batch<T>& batch, int t) {
+  return batch.y[static_cast<std::size_t>(t)].cols() > 0;
+}
+
+}  // namespace
+
+template <typename T>
+double chunk_loss(Model<T>& model, const Head& head, const Batch<T>& batch, StepRange range,
+                  bool with_grad, long& count) {
+  count = 0;
+  for (int t = range.begin; t < range.end; ++t)
+    if (has_target(batch, t)) count += batch.size();
+  if (count == 0) return 0.0;
+  const T scale = T(1) / static_cast<T>(count);
+  double total = 0;
+  for (int t = range.begin; t < range.end; ++t) {
+    if (!has_target(batch, t)) continue;
+    total += static_cast<double>(head.loss(model.output(t), batch.y[static_cast<std::size_t>(t)],
+                                           with_grad ? &model.doutput(t) : nullptr, scale));
+  }
+  return total / static_cast<double>(count);
+}
+
+template <typename T>
+void evaluate(Model<T>& model, const Head& head, const Samples<T>& set, double& loss,
+              double& accuracy) {
+  BatchCache<T> cache;  // evaluation runs once per epoch, outside the step loop
+  constexpr int kEvalBatch = 1024;
+  double loss_sum = 0;
+  long count = 0, hits = 0;
+  model.collect_stats(false);
+  for (int start = 0; start < set.size(); start += kEvalBatch) {
+    const int size = std::min(kEvalBatch, set.size() - start);
+    Batch<T>& batch = cache.slice(set, start, size);
+    model.reset_state(size);
+    const StepRange all{0, batch.steps()};
+    model.forward(batch, all, /*training=*/false);
+    long n = 0;
+    loss_sum += chunk_loss(model, head, batch, all, false, n) * static_cast<double>(n);
+    count += n;
+    if (head.kind != Output::linear)
+      for (int t = 0; t < batch.steps(); ++t)
+        if (has_target(batch, t))
+          hits += head.correct(model.output(t), batch.y[static_cast<std::size_t>(t)]);
+  }
+  loss = count > 0 ? loss_sum / static_cast<double>(count) : std::nan("");
+  accuracy = count > 0 ? static_cast<double>(hits) / static_cast<double>(count) : std::nan("");
+}
+
+template <typename T>
+TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set,
+                  const Samples<T>& test_set, const TrainConfig& config, const LogConfig& log,
+                  const TrainOptions& options, const std::vector<TrainObserver<T>*>& observers) {
+  TrainResult result;
+  std::vector<Param<T>>& params = model.params();
+  Optimizer<T> optimizer(config, params);
+  Rng shuffle_rng(options.shuffle_seed);
+  BatchCache<T> batches;
+  std::vector<int> order(static_cast<std::size_t>(train_set.size()));
+  std::iota(order.begin(), order.end(), 0);
+  const int batch_size = config.batch_size == 0 ? train_set.size()
+                                                : std::min(config.batch_size, train_set.size());
+  StepInfo info;
+  info.param_grad_norms.resize(params.size());
+  info.lr = optimizer.lr();
+
+  auto run_eval = [&](int epoch) {
+    EvalInfo e;
+    e.epoch = epoch;
+    e.step = result.steps;
+    e.classification = head.kind != Output::linear;
+    evaluate(model, head, train_set, e.train_loss, e.train_accuracy);
+    e.has_test = test_set.size() > 0;
+    if (e.has_test) evaluate(model, head, test_set, e.test_loss, e.test_accuracy);
+    result.last_eval = e;
+    for (auto* o : observers) o->on_eval(e);
+  };
+
+  run_eval(0);
+  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
+    if (config.shuffle) shuffle_rng.shuffle(order);
+    for (int start = 0; start < train_set.size(); start += batch_size) {
+      const int size = std::min(batch_size, train_set.size() - start);
+      Batch<T>& batch = batches.gather(train_set, order, start, size);
+      model.reset_state(size);
+      const StepRange range{0, batch.steps()};
+
+      info.step = result.steps + 1;
+      info.epoch = epoch;
+      info.log_layers = (info.step - 1) % log.every == 0;
+      model.collect_stats(info.log_layers);
+      model.forward(batch, range, /*training=*/true);
+      long count = 0;
+      info.loss = chunk_loss(model, head, batch, range, true, count);
+      model.backward(batch, range);
+
+      double sum_squares = 0;
+      int nonfinite_layer = 0;
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        const double norm = static_cast<double>(params[i].grad.norm());
+        info.param_grad_norms[i] = norm;
+        sum_squares += norm * norm;
+        if (!std::isfinite(norm) && params[i].layer > nonfinite_layer) {
+          nonfinite_layer = params[i].layer;
+          result.first_nonfinite_param = params[i].name;
+        }
+      }
+      info.grad_norm = std::sqrt(sum_squares);
+      const double tau = config.clip_threshold;
+      info.clipped = tau > 0 && info.grad_norm > tau;
+      const double scale = info.clipped ? tau / info.grad_norm : 1.0;
+      info.grad_norm_clipped = info.grad_norm * scale;
+      result.steps = info.step;
+
+      // Observers see the weights that produced this step's gradients, then the update runs.
+      for (auto* o : observers) o->on_step(info, model);
+      const bool diverged = !std::isfinite(info.loss) || nonfinite_layer > 0;
+      if (!diverged) optimizer.step(params, static_cast<T>(scale));
+      if (diverged) {
+        result.status = RunStatus::diverged;
+        result.diverged_step = info.step;
+        result.loss_nonfinite = !std::isfinite(info.loss);
+        result.first_nonfinite_layer = nonfinite_layer;
+        return result;
+      }
+      if (options.stop_requested && options.stop_requested()) {
+        result.status = RunStatus::interrupted;
+        return result;
+      }
+    }
+    result.epochs = epoch;
+    run_eval(epoch);
+  }
+  return result;
+}
+
+template TrainResult train(Model<float>&, const Head&, const Samples<float>&,
+                           const Samples<float>&, const TrainConfig&, const LogConfig&,
+                           const TrainOptions&, const std::vector<TrainObserver<float>*>&);
+template TrainResult train(Model<double>&, const Head&, const Samples<double>&,
+                           const Samples<double>&, const TrainConfig&, const LogConfig&,
+                           const TrainOptions&, const std::vector<TrainObserver<double>*>&);
+template double chunk_loss(Model<float>&, const Head&, const Batch<float>&, StepRange, bool,
+                           long&);
+template double chunk_loss(Model<double>&, const Head&, const Batch<double>&, StepRange, bool,
+                           long&);
+template void evaluate(Model<float>&, const Head&, const Samples<float>&, double&, double&);
+template void evaluate(Model<double>&, const Head&, const Samples<double>&, double&, double&);
+
+}  // namespace nnlab

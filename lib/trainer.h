@@ -1,0 +1,89 @@
+// The one training loop of nnlab, for every model: batches of sequences (an MLP's are one step
+// long), one optimizer update per truncated-BPTT chunk, global-norm clipping, divergence
+// detection, and per-epoch evaluation. Progress and logs leave through TrainObserver.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "head.h"
+#include "model.h"
+
+namespace nnlab {
+
+// A data set split in the model's scalar type. Samples are columns; see Dataset.
+template <typename T>
+struct Samples {
+  Mat<T> x;  // (features, N)
+  Mat<T> y;  // (1, N) class indices or (targets, N) values
+  int size() const { return static_cast<int>(x.cols()); }
+};
+
+struct StepInfo {
+  long step = 0;                  // updates so far, from 1
+  int epoch = 0;                  // from 1
+  double loss = 0;                // mean loss of this step's batch before its update
+  double grad_norm = 0;           // global L2 norm of all gradients, before clipping
+  bool clipped = false;
+  double grad_norm_clipped = 0;   // the norm actually applied (= grad_norm when not clipped)
+  double lr = 0;
+  bool log_layers = false;        // per-layer rows are due at this step (log.every)
+  std::vector<double> param_grad_norms;  // per Param, Frobenius, before clipping
+};
+
+struct EvalInfo {
+  int epoch = 0;  // 0 = before training
+  long step = 0;
+  bool classification = false;
+  bool has_test = false;
+  double train_loss = 0, train_accuracy = 0;
+  double test_loss = 0, test_accuracy = 0;
+};
+
+template <typename T>
+class TrainObserver {
+ public:
+  virtual ~TrainObserver() = default;
+  virtual void on_step(const StepInfo&, Model<T>&) {}
+  virtual void on_eval(const EvalInfo&) {}
+};
+
+enum class RunStatus { completed, diverged, interrupted };
+
+struct TrainResult {
+  RunStatus status = RunStatus::completed;
+  long steps = 0;
+  int epochs = 0;                 // epochs completed
+  EvalInfo last_eval;
+  long diverged_step = 0;
+  bool loss_nonfinite = false;
+  int first_nonfinite_layer = 0;  // highest layer (first reached by backprop) with a non-finite
+                                  // gradient; 0 when every gradient was finite
+  std::string first_nonfinite_param;
+};
+
+struct TrainOptions {
+  std::uint64_t shuffle_seed = 0;
+  std::function<bool()> stop_requested;  // checked after every step
+};
+
+template <typename T>
+TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set,
+                  const Samples<T>& test_set, const TrainConfig& config, const LogConfig& log,
+                  const TrainOptions& options, const std::vector<TrainObserver<T>*>& observers);
+
+// Mean loss over the target steps of `range` (after model.forward on them); with with_grad, also
+// writes dL/dlogits of that mean into model.doutput(t). count receives the number of terms.
+template <typename T>
+double chunk_loss(Model<T>& model, const Head& head, const Batch<T>& batch, StepRange range,
+                  bool with_grad, long& count);
+
+// Mean loss and accuracy of the model on a data set, in evaluation mode.
+template <typename T>
+void evaluate(Model<T>& model, const Head& head, const Samples<T>& set, double& loss,
+              double& accuracy);
+
+}  // namespace nnlab
