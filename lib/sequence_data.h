@@ -1,0 +1,54 @@
+// Built-in sequence tasks for recurrent nets (seeded, no downloads) and character-level text.
+// A sequence set holds one matrix per time step with one column per sequence; the steps that
+// carry a target are the same for every sequence of a task.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "tensor.h"
+
+namespace nnlab {
+
+enum class SequenceTask { adding, copy, temporal_order, sine, text };
+
+struct SequenceDataConfig {
+  SequenceTask task = SequenceTask::adding;
+  int length = 50;          // T: time steps per sequence (adding, temporal_order, sine, text);
+                            // copy: the delay between the pattern and its recall
+  int train_size = 1000;    // sequences
+  int test_size = 200;      // sequences
+  double noise = 0.0;       // sine only: N(0, noise^2) added to the inputs
+  int pattern_length = 5;   // copy only: symbols to remember
+  int symbols = 8;          // copy only: alphabet size (excluding the blank and the go marker)
+  std::string path;         // text only: the text file (absolute)
+  double test_fraction = 0.1;  // text only: the last fraction of the text is the test split
+};
+
+struct SequenceSplit {
+  std::vector<Mat<double>> x;  // x[t]: (features, N)
+  std::vector<Mat<double>> y;  // y[t]: (1, N) class indices, (targets, N) values, or (rows, 0)
+                               // when step t has no target
+  int size() const { return x.empty() ? 0 : static_cast<int>(x.front().cols()); }
+  int steps() const { return static_cast<int>(x.size()); }
+};
+
+struct SequenceDataset {
+  Task task = Task::regression;
+  int num_classes = 0;  // classification: per-step classes
+  int features = 0;
+  int targets = 0;      // regression: values per target step
+  std::vector<std::string> class_names;
+  SequenceSplit train, test;
+  // The test metric of a trivial predictor, for eval.csv and the README: adding: MSE of always
+  // answering 1 (about 1/6); copy/text: accuracy of the most frequent class; temporal_order:
+  // 1/4 (chance); sine: MSE of predicting the current value.
+  double baseline = 0;
+  std::string baseline_name;  // e.g. "mse_predict_1"
+};
+
+SequenceDataset make_sequence_dataset(const SequenceDataConfig& config, std::uint64_t seed);
+
+}  // namespace nnlab
