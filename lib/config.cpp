@@ -406,6 +406,7 @@ LogConfig read_log(ObjectReader& top, std::vector<ConfigIssue>& issues) {
   l.every = static_cast<int>(r.integer("every", l.every, 1, 1'000'000'000));
   l.dir = r.string("dir", l.dir);
   if (l.dir.empty()) r.issue("log.dir", "must not be empty");
+  l.save_data = r.boolean("save_data", l.save_data);
   r.finish();
   return l;
 }
@@ -555,6 +556,7 @@ json to_json(const Config& c) {
   json log;
   log["every"] = c.log.every;
   log["dir"] = c.log.dir;
+  log["save_data"] = c.log.save_data;
 
   json doc;
   doc["name"] = c.name;

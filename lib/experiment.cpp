@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "errors.h"
+#include "csv.h"
 #include "files.h"
 #include "init.h"
 #include "mlp.h"
@@ -17,6 +18,26 @@ namespace {
 template <typename T>
 Samples<T> to_samples(const Mat<double>& x, const Mat<double>& y) {
   return {x.cast<T>(), y.cast<T>()};
+}
+
+// One row per sample: the features as the model sees them, then the target (class index) or
+// targets, in the order of the split.
+void write_split(const std::filesystem::path& path, const Dataset& d, const Mat<double>& x,
+                 const Mat<double>& y) {
+  std::string header;
+  for (const auto& name : d.feature_names) header += name + ",";
+  if (y.rows() == 1) {
+    header += "target";
+  } else {
+    for (Eigen::Index k = 0; k < y.rows(); ++k)
+      header += (k ? ",target" : "target") + std::to_string(k + 1);
+  }
+  CsvWriter out(path, header);
+  for (Eigen::Index j = 0; j < x.cols(); ++j) {
+    for (Eigen::Index i = 0; i < x.rows(); ++i) out.field(x(i, j));
+    for (Eigen::Index k = 0; k < y.rows(); ++k) out.field(y(k, j));
+    out.end_row();
+  }
 }
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
@@ -78,6 +99,10 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
   const auto started = std::chrono::system_clock::now();
   const auto t0 = std::chrono::steady_clock::now();
   write_file_atomic(dir / "config.json", to_json(e.config).dump(2) + "\n");
+  if (e.config.log.save_data) {
+    write_split(dir / "data_train.csv", e.data, e.data.x_train, e.data.y_train);
+    write_split(dir / "data_test.csv", e.data, e.data.x_test, e.data.y_test);
+  }
 
   nlohmann::json summary = meta;
   summary["status"] = "running";

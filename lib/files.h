@@ -18,7 +18,8 @@ std::filesystem::path create_unique_dir(const std::filesystem::path& parent,
 // The files a run writes into its directory.
 inline constexpr const char* kRunFiles[] = {"config.json", "metrics.csv",  "grad_norms.csv",
                                             "activations.csv", "eval.csv", "summary.json",
-                                            "weights.json"};
+                                            "weights.json", "data_train.csv",
+                                            "data_test.csv"};
 
 // Makes `dir` ready for a run: created if absent; refused (ConfigError on "--out") when it holds
 // anything, unless force, which removes only the files a run writes.
