@@ -29,8 +29,9 @@ int run_validate(const ValidateOptions& options);
 struct GradcheckOptions {
   std::string config;
   std::vector<std::string> overrides;
-  double tolerance = 1e-5;
-  double step = 1e-5;
+  double tolerance = 1e-6;
+  double abs_tolerance = 1e-9;
+  double step = 1e-6;
 };
 CLI::App* setup_gradcheck(CLI::App& app, GradcheckOptions& options);
 int run_gradcheck(const GradcheckOptions& options);

@@ -3,6 +3,7 @@
 #include "data.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -35,13 +36,11 @@ std::vector<std::string> numbered_names(const std::string& prefix, int first, in
 // Fills n samples of one split, sample i of class i % K. The order of draws per sample is part
 // of the data's definition (same seed => same data): the generator's own draws, then the noise
 // draws, one N(0,1) per coordinate (drawn even when noise is 0, so noise only scales).
-void generate(const DataConfig& config, const Mat<double>& centres, Rng& rng, int n,
-              Mat<double>& x, Mat<double>& y) {
+void generate(const DataConfig& config, const Mat<double>& centres, Rng& rng, int n, Mat<double>& x,
+              Mat<double>& y) {
   const double noise = config.noise;
   const bool regression = config.type == DataKind::sine;
-  const int features = config.type == DataKind::blobs ? config.features
-                       : regression                    ? 1
-                                                       : 2;
+  const int features = config.type == DataKind::blobs ? config.features : regression ? 1 : 2;
   const int k = config.type == DataKind::blobs ? config.classes : 2;
   x.resize(features, n);
   y.resize(1, n);
@@ -114,7 +113,7 @@ Dataset make_generated(const DataConfig& config, std::uint64_t seed) {
 // ---- CSV -----------------------------------------------------------------------------------
 
 struct CsvLine {
-  int number;                       // 1-based line in the file
+  int number;  // 1-based line in the file
   std::vector<std::string> fields;
 };
 
@@ -310,8 +309,8 @@ Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
   if (!config.target.empty()) {
     const auto it = std::find(file.header.begin(), file.header.end(), config.target);
     if (it == file.header.end()) {
-      std::string message = "no column \"" + config.target + "\" in " + path + " (columns: " +
-                            join_names(file.header) + ")";
+      std::string message = "no column \"" + config.target + "\" in " + path +
+                            " (columns: " + join_names(file.header) + ")";
       if (auto guess = closest_match(config.target, file.header))
         message += " (did you mean \"" + *guess + "\"?)";
       throw ConfigError("data.target", message);
@@ -382,9 +381,9 @@ Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
   const long n_test = std::lround(static_cast<double>(n) * config.test_fraction);
   const long n_train = n - n_test;
   if (n_train <= 0)
-    throw ConfigError("data.test_fraction",
-                      "leaves no training rows: " + std::to_string(n_test) + " of the " +
-                          std::to_string(n) + " rows in " + path + " would be test rows");
+    throw ConfigError("data.test_fraction", "leaves no training rows: " + std::to_string(n_test) +
+                                                " of the " + std::to_string(n) + " rows in " +
+                                                path + " would be test rows");
   auto take = [&](long first, long count, Mat<double>& xs, Mat<double>& ys) {
     xs.resize(features, count);
     ys.resize(1, count);

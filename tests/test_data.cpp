@@ -1,9 +1,9 @@
 // Tests of lib/data: the seeded generators (shapes, balance, determinism, geometry), the CSV
 // loader (shipped data sets, labels, task detection, split, standardisation) and its errors.
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -52,8 +52,8 @@ std::vector<int> class_counts(const Mat<double>& y, int k) {
 
 // A scratch directory for CSV files, unique per process (ctest runs suites in parallel).
 struct TempDir {
-  std::filesystem::path path = std::filesystem::temp_directory_path() /
-                               ("nnlab_test_data_" + std::to_string(::getpid()));
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / ("nnlab_test_data_" + std::to_string(::getpid()));
   TempDir() { std::filesystem::create_directories(path); }
   ~TempDir() {
     std::error_code ec;
@@ -74,9 +74,9 @@ TEST_CASE("generators: shapes, class balance and determinism") {
     int features;
     int classes;  // 0: regression
   };
-  for (const Case& c : {Case{DataKind::xor_, 2, 2}, Case{DataKind::circles, 2, 2},
-                        Case{DataKind::moons, 2, 2}, Case{DataKind::spirals, 2, 2},
-                        Case{DataKind::blobs, 2, 3}, Case{DataKind::sine, 1, 0}}) {
+  for (const Case& c :
+       {Case{DataKind::xor_, 2, 2}, Case{DataKind::circles, 2, 2}, Case{DataKind::moons, 2, 2},
+        Case{DataKind::spirals, 2, 2}, Case{DataKind::blobs, 2, 3}, Case{DataKind::sine, 1, 0}}) {
     CAPTURE(name_of(c.kind));
     const DataConfig config = generator_config(c.kind);
     const Dataset d = make_dataset(config, 7);
@@ -332,8 +332,7 @@ TEST_CASE("csv: split and standardisation") {
     const Mat<double> centred = raw.x_train.colwise() - mean;
     const Vec<double> std =
         (centred.rowwise().squaredNorm() / static_cast<double>(raw.x_train.cols())).cwiseSqrt();
-    const Mat<double> expected =
-        (raw.x_test.colwise() - mean).array().colwise() / std.array();
+    const Mat<double> expected = (raw.x_test.colwise() - mean).array().colwise() / std.array();
     CHECK(z.x_test.isApprox(expected, 1e-12));
     CHECK(z.y_test == raw.y_test);
   }
@@ -478,12 +477,12 @@ TEST_CASE("csv: errors") {
 
   SUBCASE("an unreadable file") {
     const std::string missing = (dir.path / "missing.csv").string();
-    CHECK_THROWS_WITH_AS(make_dataset(csv_config(missing), 1),
-                         ("data.path: cannot read " + missing + ": No such file or directory").c_str(),
-                         ConfigError);
-    CHECK_THROWS_WITH_AS(make_dataset(csv_config(dir.path.string()), 1),
-                         ("data.path: cannot read " + dir.path.string() + ": is a directory").c_str(),
-                         ConfigError);
+    CHECK_THROWS_WITH_AS(
+        make_dataset(csv_config(missing), 1),
+        ("data.path: cannot read " + missing + ": No such file or directory").c_str(), ConfigError);
+    CHECK_THROWS_WITH_AS(
+        make_dataset(csv_config(dir.path.string()), 1),
+        ("data.path: cannot read " + dir.path.string() + ": is a directory").c_str(), ConfigError);
   }
 
   SUBCASE("an unknown target column, with and without a suggestion") {
@@ -504,34 +503,35 @@ TEST_CASE("csv: errors") {
     for (const std::string bad : {"abc", "", "nan", "inf", "1.5x", "1e999"}) {
       CAPTURE(bad);
       const auto path = dir.write("bad.csv", "a,b,y\n1,2,0\n\n3," + bad + ",1\n");
-      CHECK_THROWS_WITH_AS(make_dataset(csv_config(path), 1),
-                           ("data.path: " + path + ":4: column \"b\": expected a number, got \"" +
-                            bad + "\"")
-                               .c_str(),
-                           ConfigError);
+      CHECK_THROWS_WITH_AS(
+          make_dataset(csv_config(path), 1),
+          ("data.path: " + path + ":4: column \"b\": expected a number, got \"" + bad + "\"")
+              .c_str(),
+          ConfigError);
     }
   }
 
   SUBCASE("a non-numeric target in regression") {
     DataConfig c = csv_config(dir.write("reg.csv", "a,y\n1,2.5\n2,high\n"));
     c.task = Task::regression;
-    CHECK_THROWS_WITH_AS(make_dataset(c, 1),
-                         ("data.path: " + c.path + ":3: column \"y\": expected a number, got \"high\"")
-                             .c_str(),
-                         ConfigError);
+    CHECK_THROWS_WITH_AS(
+        make_dataset(c, 1),
+        ("data.path: " + c.path + ":3: column \"y\": expected a number, got \"high\"").c_str(),
+        ConfigError);
     // Detection sees a mix of numbers and words as regression, and reports the same cell.
     c.task.reset();
-    CHECK_THROWS_WITH_AS(make_dataset(c, 1),
-                         ("data.path: " + c.path + ":3: column \"y\": expected a number, got \"high\"")
-                             .c_str(),
-                         ConfigError);
+    CHECK_THROWS_WITH_AS(
+        make_dataset(c, 1),
+        ("data.path: " + c.path + ":3: column \"y\": expected a number, got \"high\"").c_str(),
+        ConfigError);
   }
 
   SUBCASE("an empty label") {
     const auto path = dir.write("nolabel.csv", "a,y\n1,cat\n2,\n");
-    CHECK_THROWS_WITH_AS(make_dataset(csv_config(path), 1),
-                         ("data.path: " + path + ":3: column \"y\": expected a label, got \"\"").c_str(),
-                         ConfigError);
+    CHECK_THROWS_WITH_AS(
+        make_dataset(csv_config(path), 1),
+        ("data.path: " + path + ":3: column \"y\": expected a label, got \"\"").c_str(),
+        ConfigError);
   }
 
   SUBCASE("a row with the wrong number of fields") {
@@ -560,7 +560,8 @@ TEST_CASE("csv: errors") {
   SUBCASE("a header with a repeated name, or no feature column") {
     const auto twice = dir.write("twice.csv", "a,a,y\n1,2,0\n");
     CHECK_THROWS_WITH_AS(make_dataset(csv_config(twice), 1),
-                         ("data.path: " + twice + ":1: duplicate column \"a\"").c_str(), ConfigError);
+                         ("data.path: " + twice + ":1: duplicate column \"a\"").c_str(),
+                         ConfigError);
     const auto alone = dir.write("alone.csv", "y\n0\n1\n");
     CHECK_THROWS_WITH_AS(
         make_dataset(csv_config(alone), 1),

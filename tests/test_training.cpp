@@ -1,0 +1,381 @@
+// End-to-end checks of the numerical core: the chapter's worked example, finite-difference
+// gradient checks over every MLP combination, clipping, divergence, determinism, CSV files.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "config.h"
+#include "csv.h"
+#include "errors.h"
+#include "experiment.h"
+#include "gradcheck.h"
+#include "mlp.h"
+#include "rng.h"
+
+using namespace nnlab;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+Config parse(const json& doc) {
+  return parse_config(doc, {fs::path(NNLAB_SOURCE_DIR) / "configs", "test"});
+}
+
+Config config_file(const std::string& name) {
+  return parse(read_config_file(fs::path(NNLAB_SOURCE_DIR) / "configs" / name));
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
+  std::vector<std::vector<std::string>> rows;
+  std::ifstream in(p);
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> fields;
+    std::stringstream s(line);
+    for (std::string f; std::getline(s, f, ',');) fields.push_back(f);
+    if (!line.empty() && line.back() == ',') fields.emplace_back();
+    rows.push_back(fields);
+  }
+  return rows;
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path dir = fs::temp_directory_path() / ("nnlab_test_" + name);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+template <typename T>
+TrainResult run_into(const Config& config, const fs::path& dir) {
+  Experiment<T> e = build_experiment<T>(config);
+  return run_experiment<T>(e, dir, {}, {}, json::object());
+}
+
+}  // namespace
+
+TEST_CASE("the chapter's worked example") {
+  const Config config = config_file("worked_example.json");
+  Experiment<double> e = build_experiment<double>(config);
+  Batch<double> batch;
+  batch.x.push_back(e.train.x);
+  batch.y.push_back(e.train.y);
+  REQUIRE(batch.size() == 1);
+
+  // The chapter's code, step by step, in double.
+  const double x[2] = {0.5, 0.8};
+  const double z1[2] = {0.2 * x[0] - 0.4 * x[1] + 0.1, 0.5 * x[0] + 0.1 * x[1] - 0.1};
+  const double a1[2] = {std::max(0.0, z1[0]), std::max(0.0, z1[1])};
+  const double z2 = 0.3 * a1[0] - 0.2 * a1[1];
+  const double a2 = 1 / (1 + std::exp(-z2));
+  const double loss = -std::log(a2);
+  const double d2 = a2 - 1.0;
+  const double d1[2] = {0.3 * d2 * (z1[0] > 0), -0.2 * d2 * (z1[1] > 0)};
+
+  e.model->forward(batch, {0, 1}, true);
+  long count = 0;
+  const double model_loss = chunk_loss(*e.model, e.head, batch, {0, 1}, true, count);
+  e.model->backward(batch, {0, 1});
+  auto& p = e.model->params();
+  REQUIRE(p.size() == 4);
+  CHECK(model_loss == doctest::Approx(loss).epsilon(1e-15));
+  CHECK(model_loss == doctest::Approx(0.716412).epsilon(1e-6));
+  const Mat<double>& dW1 = p[0].grad;
+  const Mat<double>& db1 = p[1].grad;
+  const Mat<double>& dW2 = p[2].grad;
+  const Mat<double>& db2 = p[3].grad;
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) CHECK(dW1(i, j) == doctest::Approx(d1[i] * x[j]).epsilon(1e-15));
+    CHECK(db1(i, 0) == doctest::Approx(d1[i]).epsilon(1e-15));
+    CHECK(dW2(0, i) == doctest::Approx(d2 * a1[i]).epsilon(1e-15));
+  }
+  CHECK(db2(0, 0) == doctest::Approx(d2).epsilon(1e-15));
+  // The rounded values printed by the chapter's code.
+  CHECK(dW1(0, 0) == 0.0);
+  CHECK(dW1(0, 1) == 0.0);
+  CHECK(dW1(1, 0) == doctest::Approx(0.051150).epsilon(1e-5));
+  CHECK(dW1(1, 1) == doctest::Approx(0.081840).epsilon(1e-5));
+  CHECK(dW2(0, 0) == 0.0);
+  CHECK(dW2(0, 1) == doctest::Approx(-0.117645).epsilon(1e-5));
+
+  SUBCASE("through nnlab train: metrics.csv and grad_norms.csv") {
+    const fs::path dir = fresh_dir("worked_example");
+    Experiment<double> run = build_experiment<double>(config);
+    const TrainResult r = run_experiment<double>(run, dir, {}, {}, json::object());
+    CHECK(r.status == RunStatus::completed);
+    const auto metrics = read_csv(dir / "metrics.csv");
+    REQUIRE(metrics.size() == 2);
+    CHECK(std::stod(metrics[1][2]) == doctest::Approx(0.716412).epsilon(1e-6));
+    const auto norms = read_csv(dir / "grad_norms.csv");
+    std::map<std::string, double> by_name;
+    for (std::size_t i = 1; i < norms.size(); ++i)
+      by_name[norms[i][1] + "." + norms[i][2]] = std::stod(norms[i][3]);
+    CHECK(by_name["1.W"] == doctest::Approx(0.096509).epsilon(1e-5));
+    CHECK(by_name["1.b"] == doctest::Approx(0.102300).epsilon(1e-5));
+    CHECK(by_name["2.W"] == doctest::Approx(0.117645).epsilon(1e-5));
+    CHECK(by_name["2.b"] == doctest::Approx(0.511498).epsilon(1e-5));
+    CHECK(by_name["2.delta"] == doctest::Approx(0.511498).epsilon(1e-5));
+    CHECK(by_name["1.delta"] == doctest::Approx(0.102300).epsilon(1e-5));
+  }
+}
+
+TEST_CASE("gradcheck over every activation x init x skip x batch norm x output") {
+  const std::vector<std::string> activations{"sigmoid", "tanh",     "relu",
+                                             "leaky_relu", "elu", "identity"};
+  const std::vector<std::string> inits{"xavier_uniform", "xavier_normal", "he_uniform",
+                                       "he_normal",      "lecun_uniform", "lecun_normal",
+                                       "orthogonal",     "standard",      "normal",
+                                       "uniform"};
+  // Each output with data that needs it: two classes, several classes, regression.
+  const std::vector<json> datas{
+      {{"type", "moons"}, {"train_size", 6}, {"test_size", 0}, {"noise", 0.2}},
+      {{"type", "blobs"}, {"classes", 3}, {"features", 3}, {"train_size", 6}, {"test_size", 0}},
+      {{"type", "sine"}, {"train_size", 6}, {"test_size", 0}, {"noise", 0.1}}};
+  int checked = 0;
+  double worst = 0;
+  for (const auto& activation : activations)
+    for (const auto& init : inits)
+      for (int skip : {0, 1, 2})
+        for (bool bn : {false, true})
+          for (const auto& data : datas) {
+            json doc = {{"seed", 7},
+                        {"data", data},
+                        {"model",
+                         {{"depth", 3},
+                          {"width", json::array({3, 3, 3})},
+                          {"activation", activation},
+                          {"init", init},
+                          {"skip", skip},
+                          {"batch_norm", bn},
+                          {"bias_init", 0.1}}},
+                        {"train", {{"batch_size", 0}}}};
+            if (init == "normal" || init == "uniform") doc["model"]["init_scale"] = 0.5;
+            const GradcheckReport report = gradcheck(parse(doc));
+            CAPTURE(activation);
+            CAPTURE(init);
+            CAPTURE(skip);
+            CAPTURE(bn);
+            CAPTURE(data.dump());
+            for (const auto& row : report.rows) {
+              INFO(row.name);
+              CHECK(report.passed(row, 1e-6, 1e-9));
+            }
+            worst = std::max(worst, report.worst(1e-9));
+            ++checked;
+          }
+  CHECK(checked == 6 * 10 * 3 * 2 * 3);
+  MESSAGE("gradcheck combinations: " << checked << ", worst relative error " << worst);
+}
+
+TEST_CASE("residual connections exist only where widths agree") {
+  MlpSpec spec;
+  spec.inputs = 4;
+  spec.widths = {4, 4, 3, 4, 3};
+  spec.skip = 2;
+  CHECK(skip_source(spec, 1) == -1);  // l - s < 0
+  CHECK(skip_source(spec, 2) == 0);   // the input x (width 4) is added to layer 2
+  CHECK(skip_source(spec, 3) == -1);  // width 3 vs layer 1's 4: no connection
+  CHECK(skip_source(spec, 4) == 2);
+  CHECK(skip_source(spec, 5) == 3);
+  spec.skip = 0;
+  CHECK(skip_source(spec, 4) == -1);
+}
+
+TEST_CASE("clipping scales the update to the threshold") {
+  Config config = parse({{"data", {{"type", "xor"}, {"train_size", 32}, {"test_size", 0}}},
+                         {"model", {{"depth", 2}, {"width", 8}}},
+                         {"train", {{"epochs", 2}, {"clip_threshold", 0.05}, {"lr", 0.5}}}});
+  const fs::path dir = fresh_dir("clip");
+  run_into<double>(config, dir);
+  const auto rows = read_csv(dir / "metrics.csv");
+  REQUIRE(rows.size() > 2);
+  CHECK(rows[0] == std::vector<std::string>{"step", "epoch", "loss", "grad_norm", "clipped",
+                                            "grad_norm_clipped", "lr"});
+  int clipped = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const double norm = std::stod(rows[i][3]);
+    const bool was_clipped = rows[i][4] == "1";
+    CHECK(was_clipped == (norm > 0.05));
+    CHECK(std::stod(rows[i][5]) == doctest::Approx(was_clipped ? 0.05 : norm).epsilon(1e-12));
+    clipped += was_clipped;
+  }
+  CHECK(clipped > 0);
+}
+
+TEST_CASE("a diverging run stops cleanly with its logs intact") {
+  Config config = parse({{"data", {{"type", "sine"}, {"train_size", 64}, {"test_size", 16}}},
+                         {"model", {{"depth", 3}, {"width", 16}, {"activation", "relu"}}},
+                         {"train", {{"epochs", 50}, {"lr", 1e4}, {"batch_size", 16}}}});
+  const fs::path dir = fresh_dir("diverge");
+  const TrainResult r = run_into<float>(config, dir);
+  REQUIRE(r.status == RunStatus::diverged);
+  CHECK(r.diverged_step > 0);
+  const auto rows = read_csv(dir / "metrics.csv");
+  CHECK(static_cast<long>(rows.size()) == r.diverged_step + 1);
+  for (const auto& row : rows) CHECK(row.size() == 7);
+  const auto& last = rows.back();
+  CHECK((last[2] == "nan" || last[2] == "inf" || last[3] == "nan" || last[3] == "inf"));
+  const json summary = json::parse(slurp(dir / "summary.json"));
+  CHECK(summary["status"] == "diverged");
+  CHECK(summary["diverged"]["step"] == r.diverged_step);
+  CHECK(fs::exists(dir / "weights.json"));
+}
+
+TEST_CASE("same config and seed give byte-identical files; another seed differs") {
+  auto doc = json{{"seed", 3},
+                  {"data", {{"type", "spirals"}, {"train_size", 100}, {"test_size", 50}}},
+                  {"model", {{"depth", 3}, {"width", 12}, {"batch_norm", true}, {"skip", 1}}},
+                  {"train", {{"epochs", 3}, {"batch_size", 16}, {"optimizer", "adam"}}},
+                  {"log", {{"every", 2}}}};
+  for (const char* dtype : {"float32", "float64"}) {
+    CAPTURE(dtype);
+    doc["dtype"] = dtype;
+    const fs::path a = fresh_dir("det_a"), b = fresh_dir("det_b"), c = fresh_dir("det_c");
+    const Config config = parse(doc);
+    if (config.dtype == DType::float32) {
+      run_into<float>(config, a);
+      run_into<float>(config, b);
+    } else {
+      run_into<double>(config, a);
+      run_into<double>(config, b);
+    }
+    for (const char* f : {"metrics.csv", "grad_norms.csv", "activations.csv", "eval.csv",
+                          "weights.json", "config.json"}) {
+      CAPTURE(f);
+      CHECK(slurp(a / f) == slurp(b / f));
+    }
+    json other = doc;
+    other["seed"] = 4;
+    run_into<double>(parse(other), c);
+    CHECK(slurp(a / "metrics.csv") != slurp(c / "metrics.csv"));
+  }
+}
+
+TEST_CASE("CSV schemas and number formatting") {
+  SUBCASE("shortest round trip, pandas-readable non-finite values") {
+    std::string s;
+    append_number(s, 0.1f);
+    CHECK(s == "0.1");
+    s.clear();
+    append_number(s, 0.1);
+    CHECK(s == "0.1");
+    s.clear();
+    append_number(s, 1.0 / 3.0);
+    CHECK(std::stod(s) == 1.0 / 3.0);
+    s.clear();
+    append_number(s, std::nan(""));
+    CHECK(s == "nan");
+    s.clear();
+    append_number(s, -std::numeric_limits<double>::infinity());
+    CHECK(s == "-inf");
+    s.clear();
+    append_number(s, std::numeric_limits<float>::infinity());
+    CHECK(s == "inf");
+  }
+  SUBCASE("headers and row shapes of every file") {
+    Config config = parse({{"data", {{"type", "blobs"}, {"train_size", 30}, {"test_size", 10}}},
+                           {"model", {{"depth", 2}, {"width", 5}, {"batch_norm", true}}},
+                           {"train", {{"epochs", 2}, {"batch_size", 8}}},
+                           {"log", {{"every", 3}}}});
+    const fs::path dir = fresh_dir("schema");
+    run_into<float>(config, dir);
+    const auto grad = read_csv(dir / "grad_norms.csv");
+    CHECK(grad[0] == std::vector<std::string>{"step", "layer", "param", "grad_norm", "value_norm"});
+    // 8 steps (4 per epoch), rows at steps 1, 4, 7; per step: 2 hidden layers x (W, b, gamma,
+    // beta, delta) + output (W, b, delta).
+    CHECK(grad.size() == 1 + 3 * (2 * 5 + 3));
+    CHECK(grad[1] == std::vector<std::string>{"1", "1", "W", grad[1][3], grad[1][4]});
+    std::set<std::string> steps;
+    for (std::size_t i = 1; i < grad.size(); ++i) {
+      steps.insert(grad[i][0]);
+      CHECK(grad[i].size() == 5);
+      CHECK((grad[i][2] == "delta") == grad[i][4].empty());
+    }
+    CHECK(steps == std::set<std::string>{"1", "4", "7"});
+    const auto act = read_csv(dir / "activations.csv");
+    CHECK(act[0] == std::vector<std::string>{"step", "layer", "mean", "std", "saturated"});
+    CHECK(act.size() == 1 + 3 * 2);
+    const auto eval = read_csv(dir / "eval.csv");
+    CHECK(eval[0] == std::vector<std::string>{"epoch", "step", "train_loss", "train_accuracy",
+                                              "test_loss", "test_accuracy"});
+    REQUIRE(eval.size() == 4);  // epochs 0, 1, 2
+    CHECK(eval[3][0] == "2");
+    CHECK(eval[3][1] == "8");
+    const json summary = json::parse(slurp(dir / "summary.json"));
+    CHECK(summary["status"] == "completed");
+    CHECK(summary["steps"] == 8);
+    CHECK(summary["final"]["test_accuracy"].is_number());
+  }
+  SUBCASE("regression leaves accuracy empty") {
+    Config config = parse({{"data", {{"type", "sine"}, {"train_size", 20}, {"test_size", 0}}},
+                           {"train", {{"epochs", 1}}}});
+    const fs::path dir = fresh_dir("regression");
+    run_into<float>(config, dir);
+    const auto eval = read_csv(dir / "eval.csv");
+    REQUIRE(eval.size() == 3);
+    CHECK(eval[1].size() == 6);
+    CHECK(eval[1][3].empty());
+    CHECK(eval[1][4].empty());
+    CHECK(eval[1][5].empty());
+  }
+}
+
+TEST_CASE("weights.json round-trips and is refused when it does not fit") {
+  Config config = parse({{"data", {{"type", "moons"}, {"train_size", 20}, {"test_size", 0}}},
+                         {"model", {{"depth", 2}, {"width", 4}, {"batch_norm", true}}},
+                         {"train", {{"epochs", 1}, {"batch_size", 5}}}});
+  const fs::path dir = fresh_dir("weights");
+  run_into<float>(config, dir);
+  Config again = config;
+  again.model.weights = (dir / "weights.json").string();
+  Experiment<float> e = build_experiment<float>(again);
+  Experiment<float> first = build_experiment<float>(config);
+  const json saved = json::parse(slurp(dir / "weights.json"));
+  CHECK(saved["tensors"]["layers.1.running_var"].size() == 4);
+  CHECK(e.model->params()[0].value != first.model->params()[0].value);  // trained, not initial
+  CHECK(e.model->params()[0].value(0, 0) ==
+        static_cast<float>(saved["tensors"]["layers.1.W"][0][0].get<double>()));
+
+  Config wrong = again;
+  wrong.model.width = {5, 4};
+  CHECK_THROWS_WITH_AS(build_experiment<float>(wrong),
+                       doctest::Contains("layers.1.W: expected 5 rows of 2 numbers"), ConfigError);
+  wrong = again;
+  wrong.model.depth = 1;
+  wrong.model.width = {4};
+  CHECK_THROWS_WITH_AS(build_experiment<float>(wrong),
+                       doctest::Contains("layers.2.W: expected 1 rows of 4 numbers"), ConfigError);
+  wrong = again;
+  wrong.model.batch_norm = false;
+  CHECK_THROWS_WITH_AS(build_experiment<float>(wrong),
+                       doctest::Contains("unexpected tensor \"layers.1.beta\""), ConfigError);
+}
+
+TEST_CASE("the random number generator is xoshiro256** seeded by splitmix64") {
+  Rng rng(42);
+  CHECK(rng.next_u64() == 0x15780b2e0c2ec716ULL);
+  CHECK(rng.next_u64() == 0x6104d9866d113a7eULL);
+  CHECK(rng.next_u64() == 0xae17533239e499a1ULL);
+  Rng u(1);
+  double sum = 0, sum_sq = 0;
+  for (int i = 0; i < 100000; ++i) {
+    const double z = u.normal();
+    sum += z;
+    sum_sq += z * z;
+  }
+  CHECK(std::abs(sum / 100000) < 0.02);
+  CHECK(std::abs(sum_sq / 100000 - 1) < 0.02);
+  CHECK(derive_seed(5, "init") != derive_seed(5, "data"));
+}
