@@ -74,6 +74,7 @@ struct TrainConfig {
   double weight_decay = 0.0;           // >= 0, L2 added to the gradient at the update
   double clip_threshold = 0.0;         // tau >= 0; 0 = no clipping
   bool shuffle = true;
+  int truncation = 0;                  // recurrent only: BPTT chunk length k; 0 = full BPTT
 };
 
 struct LogConfig {

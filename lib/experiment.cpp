@@ -17,7 +17,10 @@ namespace nnlab {
 namespace {
 template <typename T>
 Samples<T> to_samples(const Mat<double>& x, const Mat<double>& y) {
-  return {x.cast<T>(), y.cast<T>()};
+  Samples<T> s;
+  s.x.push_back(x.cast<T>());
+  s.y.push_back(y.cast<T>());
+  return s;
 }
 
 // One row per sample: the features as the model sees them, then the target (class index) or

@@ -35,8 +35,12 @@ GradcheckReport gradcheck(const Config& config, double step) {
   const int n = e.train.size();
   const int batch_size = c.train.batch_size == 0 ? n : std::min(c.train.batch_size, n);
   Batch<double> batch;
-  batch.x.push_back(e.train.x.leftCols(batch_size));
-  batch.y.push_back(e.train.y.leftCols(batch_size));
+  for (int t = 0; t < e.train.steps(); ++t) {
+    const auto step = static_cast<std::size_t>(t);
+    batch.x.push_back(e.train.x[step].leftCols(batch_size));
+    batch.y.push_back(e.train.y[step].cols() > 0 ? e.train.y[step].leftCols(batch_size)
+                                                  : e.train.y[step]);
+  }
   const StepRange all{0, batch.steps()};
 
   auto loss_at = [&](bool with_grad) {

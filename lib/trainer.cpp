@@ -20,17 +20,23 @@ class BatchCache {
  public:
   Batch<T>& gather(const Samples<T>& set, const std::vector<int>& order, int start, int size) {
     Batch<T>& b = of_size(set, size);
-    for (int j = 0; j < size; ++j) {
-      const int i = order[static_cast<std::size_t>(start + j)];
-      b.x[0].col(j) = set.x.col(i);
-      b.y[0].col(j) = set.y.col(i);
+    for (int t = 0; t < set.steps(); ++t) {
+      const auto step = static_cast<std::size_t>(t);
+      const bool target = set.y[step].cols() > 0;
+      for (int j = 0; j < size; ++j) {
+        const int i = order[static_cast<std::size_t>(start + j)];
+        b.x[step].col(j) = set.x[step].col(i);
+        if (target) b.y[step].col(j) = set.y[step].col(i);
+      }
     }
     return b;
   }
   Batch<T>& slice(const Samples<T>& set, int start, int size) {
     Batch<T>& b = of_size(set, size);
-    b.x[0] = set.x.middleCols(start, size);
-    b.y[0] = set.y.middleCols(start, size);
+    for (std::size_t t = 0; t < set.x.size(); ++t) {
+      b.x[t] = set.x[t].middleCols(start, size);
+      if (set.y[t].cols() > 0) b.y[t] = set.y[t].middleCols(start, size);
+    }
     return b;
   }
 
@@ -39,8 +45,10 @@ class BatchCache {
     for (auto& b : batches_)
       if (b->size() == size) return *b;
     auto b = std::make_unique<Batch<T>>();
-    b->x.emplace_back(set.x.rows(), size);
-    b->y.emplace_back(set.y.rows(), size);
+    for (std::size_t t = 0; t < set.x.size(); ++t) {
+      b->x.emplace_back(set.x[t].rows(), size);
+      b->y.emplace_back(set.y[t].rows(), set.y[t].cols() > 0 ? size : 0);
+    }
     batches_.push_back(std::move(b));
     return *batches_.back();
   }
@@ -69,6 +77,13 @@ double chunk_loss(Model<T>& model, const Head& head, const Batch<T>& batch, Step
                                            with_grad ? &model.doutput(t) : nullptr, scale));
   }
   return total / static_cast<double>(count);
+}
+
+std::vector<StepRange> chunks(int steps, int truncation) {
+  std::vector<StepRange> out;
+  const int k = truncation > 0 ? truncation : steps;
+  for (int begin = 0; begin < steps; begin += k) out.push_back({begin, std::min(begin + k, steps)});
+  return out;
 }
 
 template <typename T>
@@ -110,6 +125,7 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
   std::iota(order.begin(), order.end(), 0);
   const int batch_size = config.batch_size == 0 ? train_set.size()
                                                 : std::min(config.batch_size, train_set.size());
+  const std::vector<StepRange> ranges = chunks(train_set.steps(), config.truncation);
   StepInfo info;
   info.param_grad_norms.resize(params.size());
   info.lr = optimizer.lr();
@@ -133,49 +149,57 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
       const int size = std::min(batch_size, train_set.size() - start);
       Batch<T>& batch = batches.gather(train_set, order, start, size);
       model.reset_state(size);
-      const StepRange range{0, batch.steps()};
-
-      info.step = result.steps + 1;
-      info.epoch = epoch;
-      info.log_layers = (info.step - 1) % log.every == 0;
-      model.collect_stats(info.log_layers);
-      model.forward(batch, range, /*training=*/true);
-      long count = 0;
-      info.loss = chunk_loss(model, head, batch, range, true, count);
-      model.backward(batch, range);
-
-      double sum_squares = 0;
-      int nonfinite_layer = 0;
-      for (std::size_t i = 0; i < params.size(); ++i) {
-        const double norm = static_cast<double>(params[i].grad.norm());
-        info.param_grad_norms[i] = norm;
-        sum_squares += norm * norm;
-        if (!std::isfinite(norm) && params[i].layer > nonfinite_layer) {
-          nonfinite_layer = params[i].layer;
-          result.first_nonfinite_param = params[i].name;
+      // One update per truncated-BPTT chunk; the hidden state carries across chunks, gradients
+      // do not. A chunk without a target only advances the state.
+      for (const StepRange range : ranges) {
+        long count = 0;
+        for (int t = range.begin; t < range.end; ++t) count += has_target(batch, t) ? 1 : 0;
+        if (count == 0) {
+          model.collect_stats(false);
+          model.forward(batch, range, /*training=*/true);
+          continue;
         }
-      }
-      info.grad_norm = std::sqrt(sum_squares);
-      const double tau = config.clip_threshold;
-      info.clipped = tau > 0 && info.grad_norm > tau;
-      const double scale = info.clipped ? tau / info.grad_norm : 1.0;
-      info.grad_norm_clipped = info.grad_norm * scale;
-      result.steps = info.step;
+        info.step = result.steps + 1;
+        info.epoch = epoch;
+        info.log_layers = (info.step - 1) % log.every == 0;
+        model.collect_stats(info.log_layers);
+        model.forward(batch, range, /*training=*/true);
+        info.loss = chunk_loss(model, head, batch, range, true, count);
+        model.backward(batch, range);
 
-      // Observers see the weights that produced this step's gradients, then the update runs.
-      for (auto* o : observers) o->on_step(info, model);
-      const bool diverged = !std::isfinite(info.loss) || nonfinite_layer > 0;
-      if (!diverged) optimizer.step(params, static_cast<T>(scale));
-      if (diverged) {
-        result.status = RunStatus::diverged;
-        result.diverged_step = info.step;
-        result.loss_nonfinite = !std::isfinite(info.loss);
-        result.first_nonfinite_layer = nonfinite_layer;
-        return result;
-      }
-      if (options.stop_requested && options.stop_requested()) {
-        result.status = RunStatus::interrupted;
-        return result;
+        double sum_squares = 0;
+        int nonfinite_layer = 0;
+        for (std::size_t i = 0; i < params.size(); ++i) {
+          const double norm = static_cast<double>(params[i].grad.norm());
+          info.param_grad_norms[i] = norm;
+          sum_squares += norm * norm;
+          if (!std::isfinite(norm) && params[i].layer > nonfinite_layer) {
+            nonfinite_layer = params[i].layer;
+            result.first_nonfinite_param = params[i].name;
+          }
+        }
+        info.grad_norm = std::sqrt(sum_squares);
+        const double tau = config.clip_threshold;
+        info.clipped = tau > 0 && info.grad_norm > tau;
+        const double scale = info.clipped ? tau / info.grad_norm : 1.0;
+        info.grad_norm_clipped = info.grad_norm * scale;
+        result.steps = info.step;
+
+        // Observers see the weights that produced this step's gradients, then the update runs.
+        for (auto* o : observers) o->on_step(info, model);
+        const bool diverged = !std::isfinite(info.loss) || nonfinite_layer > 0;
+        if (diverged) {
+          result.status = RunStatus::diverged;
+          result.diverged_step = info.step;
+          result.loss_nonfinite = !std::isfinite(info.loss);
+          result.first_nonfinite_layer = nonfinite_layer;
+          return result;
+        }
+        optimizer.step(params, static_cast<T>(scale));
+        if (options.stop_requested && options.stop_requested()) {
+          result.status = RunStatus::interrupted;
+          return result;
+        }
       }
     }
     result.epochs = epoch;

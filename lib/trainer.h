@@ -14,12 +14,15 @@
 
 namespace nnlab {
 
-// A data set split in the model's scalar type. Samples are columns; see Dataset.
+// A data set split in the model's scalar type: N sequences of `steps()` time steps (an MLP's
+// samples are sequences of one step). Samples are columns, as everywhere.
 template <typename T>
 struct Samples {
-  Mat<T> x;  // (features, N)
-  Mat<T> y;  // (1, N) class indices or (targets, N) values
-  int size() const { return static_cast<int>(x.cols()); }
+  std::vector<Mat<T>> x;  // x[t]: (features, N)
+  std::vector<Mat<T>> y;  // y[t]: (1, N) class indices or (targets, N) values; (rows, 0) when
+                          // step t has no target
+  int size() const { return x.empty() ? 0 : static_cast<int>(x.front().cols()); }
+  int steps() const { return static_cast<int>(x.size()); }
 };
 
 struct StepInfo {
@@ -74,6 +77,10 @@ template <typename T>
 TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set,
                   const Samples<T>& test_set, const TrainConfig& config, const LogConfig& log,
                   const TrainOptions& options, const std::vector<TrainObserver<T>*>& observers);
+
+// The chunks of one optimizer update each: [0, k), [k, 2k), ... over `steps` time steps, the
+// last one shorter when k does not divide steps; truncation 0 = one chunk of every step.
+std::vector<StepRange> chunks(int steps, int truncation);
 
 // Mean loss over the target steps of `range` (after model.forward on them); with with_grad, also
 // writes dL/dlogits of that mean into model.doutput(t). count receives the number of terms.

@@ -70,8 +70,8 @@ TEST_CASE("the chapter's worked example") {
   const Config config = config_file("worked_example.json");
   Experiment<double> e = build_experiment<double>(config);
   Batch<double> batch;
-  batch.x.push_back(e.train.x);
-  batch.y.push_back(e.train.y);
+  batch.x = e.train.x;
+  batch.y = e.train.y;
   REQUIRE(batch.size() == 1);
 
   // The chapter's code, step by step, in double.
