@@ -55,14 +55,24 @@ constexpr EnumNames<Output, 3> kOutputs{{{
 constexpr EnumNames<OptimizerKind, 4> kOptimizers{{{
     {OptimizerKind::sgd, "sgd"}, {OptimizerKind::momentum, "momentum"},
     {OptimizerKind::nesterov, "nesterov"}, {OptimizerKind::adam, "adam"}}}};
-constexpr EnumNames<DataKind, 7> kDataKinds{{{
+constexpr EnumNames<DataKind, 11> kDataKinds{{{
     {DataKind::xor_, "xor"}, {DataKind::circles, "circles"}, {DataKind::moons, "moons"},
     {DataKind::spirals, "spirals"}, {DataKind::blobs, "blobs"}, {DataKind::sine, "sine"},
-    {DataKind::csv, "csv"}}}};
+    {DataKind::csv, "csv"}, {DataKind::adding, "adding"}, {DataKind::copy, "copy"},
+    {DataKind::temporal_order, "temporal_order"}, {DataKind::text, "text"}}}};
+constexpr EnumNames<RecurrentScheme, 11> kRecurrentSchemes{{{
+    {RecurrentScheme::xavier_uniform, "xavier_uniform"},
+    {RecurrentScheme::xavier_normal, "xavier_normal"}, {RecurrentScheme::he_uniform, "he_uniform"},
+    {RecurrentScheme::he_normal, "he_normal"}, {RecurrentScheme::lecun_uniform, "lecun_uniform"},
+    {RecurrentScheme::lecun_normal, "lecun_normal"}, {RecurrentScheme::orthogonal, "orthogonal"},
+    {RecurrentScheme::standard, "standard"}, {RecurrentScheme::normal, "normal"},
+    {RecurrentScheme::uniform, "uniform"}, {RecurrentScheme::identity, "identity"}}}};
 constexpr EnumNames<Task, 2> kTasks{{{
     {Task::classification, "classification"}, {Task::regression, "regression"}}}};
 constexpr EnumNames<DType, 2> kDTypes{{{{DType::float32, "float32"}, {DType::float64, "float64"}}}};
-constexpr EnumNames<ModelType, 1> kModelTypes{{{{ModelType::mlp, "mlp"}}}};
+constexpr EnumNames<ModelType, 4> kModelTypes{{{
+    {ModelType::mlp, "mlp"}, {ModelType::rnn, "rnn"}, {ModelType::lstm, "lstm"},
+    {ModelType::gru, "gru"}}}};
 
 std::string type_name(const json& v) {
   switch (v.type()) {
@@ -270,29 +280,60 @@ DataConfig read_data(ObjectReader& top, std::vector<ConfigIssue>& issues,
   if (auto kind = r.choice("type", kDataKinds)) d.type = *kind;
   if (r.has("seed")) d.seed = r.seed("seed", 0);
   const std::string type_text = "data.type is " + std::string(kDataKinds.name(d.type));
-  if (d.type == DataKind::csv) {
-    if (!r.has("path")) r.issue("data.path", "required when data.type is \"csv\"");
+  const bool csv = d.type == DataKind::csv, text = d.type == DataKind::text;
+  const bool sequence = is_sequence_task(d.type);
+  if (csv || text) {
+    if (!r.has("path"))
+      r.issue("data.path", "required when " + type_text);
     d.path = resolve_path(r.string("path", ""), context.base_dir);
     if (r.has("path") && d.path.empty()) r.issue("data.path", "must not be empty");
+    d.test_fraction = r.number("test_fraction", text ? 0.1 : d.test_fraction, 0.0, 1.0, false, true);
+  } else {
+    for (auto key : {"path", "test_fraction"})
+      r.only_for(key, "data.type is \"csv\" or \"text\" (" + type_text + ")");
+  }
+  if (csv) {
     d.target = r.string("target", "");
-    d.test_fraction = r.number("test_fraction", d.test_fraction, 0.0, 1.0, false, true);
     d.standardize = r.boolean("standardize", d.standardize);
     if (r.has("task")) d.task = r.choice("task", kTasks, "auto");
-    for (auto key : {"train_size", "test_size", "noise", "classes", "features"})
-      r.only_for(key, "data.type is a built-in generator (" + type_text + ")");
   } else {
-    d.train_size = static_cast<int>(r.integer("train_size", d.train_size, 1, 10'000'000));
-    d.test_size = static_cast<int>(r.integer("test_size", d.test_size, 0, 10'000'000));
-    d.noise = r.number("noise", d.noise, 0.0, 1e6);
-    if (d.type == DataKind::blobs) {
-      d.classes = static_cast<int>(r.integer("classes", d.classes, 2, 1000));
-      d.features = static_cast<int>(r.integer("features", d.features, 1, 100'000));
-    } else {
-      for (auto key : {"classes", "features"})
-        r.only_for(key, "data.type is \"blobs\" (" + type_text + ")");
-    }
-    for (auto key : {"path", "target", "test_fraction", "standardize", "task"})
+    for (auto key : {"target", "standardize", "task"})
       r.only_for(key, "data.type is \"csv\" (" + type_text + ")");
+  }
+  if (!csv) {
+    // text: 0 = every sequence the text holds.
+    const int min_size = text ? 0 : 1;
+    d.train_size = static_cast<int>(r.integer("train_size", text ? 0 : d.train_size, min_size,
+                                              10'000'000));
+    d.test_size = static_cast<int>(r.integer("test_size", text ? 0 : d.test_size, 0, 10'000'000));
+  } else {
+    for (auto key : {"train_size", "test_size"})
+      r.only_for(key, "data.type is not \"csv\" (" + type_text + ")");
+  }
+  if (!csv && !sequence)
+    d.noise = r.number("noise", d.noise, 0.0, 1e6);
+  else
+    r.only_for("noise", "data.type is a built-in generator of samples or \"sine\" (" +
+                            type_text + ")");
+  if (d.type == DataKind::blobs) {
+    d.classes = static_cast<int>(r.integer("classes", d.classes, 2, 1000));
+    d.features = static_cast<int>(r.integer("features", d.features, 1, 100'000));
+  } else {
+    for (auto key : {"classes", "features"})
+      r.only_for(key, "data.type is \"blobs\" (" + type_text + ")");
+  }
+  // length: sequence tasks, and sine when the model is recurrent (checked in parse_config).
+  if (sequence || d.type == DataKind::sine) {
+    if (r.has("length")) d.length = static_cast<int>(r.integer("length", d.length, 1, 100'000));
+  } else {
+    r.only_for("length", "data.type is a sequence task (" + type_text + ")");
+  }
+  if (d.type == DataKind::copy) {
+    d.pattern_length = static_cast<int>(r.integer("pattern_length", d.pattern_length, 1, 1000));
+    d.symbols = static_cast<int>(r.integer("symbols", d.symbols, 2, 1000));
+  } else {
+    for (auto key : {"pattern_length", "symbols"})
+      r.only_for(key, "data.type is \"copy\" (" + type_text + ")");
   }
   r.finish();
   return d;
@@ -354,11 +395,44 @@ ModelConfig read_model(ObjectReader& top, std::vector<ConfigIssue>& issues,
                                  std::string(kInits.name(*m.init)) + ")");
   }
   m.bias_init = r.number("bias_init", m.bias_init, -1e6, 1e6);
-  m.skip = static_cast<int>(r.integer("skip", m.skip, 0, 1000));
-  if (m.skip > m.depth)
-    r.issue("model.skip", "expected 0 or a span up to model.depth (" + std::to_string(m.depth) +
-                              "), got " + std::to_string(m.skip));
-  m.batch_norm = r.boolean("batch_norm", m.batch_norm);
+  const std::string type_text = "model.type is " + std::string(kModelTypes.name(m.type));
+  if (!is_recurrent(m.type)) {
+    m.skip = static_cast<int>(r.integer("skip", m.skip, 0, 1000));
+    if (m.skip > m.depth)
+      r.issue("model.skip", "expected 0 or a span up to model.depth (" + std::to_string(m.depth) +
+                                "), got " + std::to_string(m.skip));
+    m.batch_norm = r.boolean("batch_norm", m.batch_norm);
+    for (auto key : {"recurrent_init", "recurrent_gain", "recurrent_init_scale",
+                     "spectral_radius", "forget_bias"})
+      r.only_for(key, "model.type is \"rnn\", \"lstm\" or \"gru\" (" + type_text + ")");
+  } else {
+    for (auto key : {"skip", "batch_norm"})
+      r.only_for(key, "model.type is \"mlp\" (" + type_text + ")");
+    if (m.depth < 1) r.issue("model.depth", "a recurrent model needs at least one layer (got 0)");
+    if (m.type != ModelType::rnn && r.has("activation"))
+      r.issue("model.activation", "applies only when model.type is \"mlp\" or \"rnn\" (" +
+                                      type_text + "; its gates have fixed activations)");
+    if (auto ri = r.choice("recurrent_init", kRecurrentSchemes)) m.recurrent_init = *ri;
+    m.recurrent_gain = r.number("recurrent_gain", m.recurrent_gain, 0.0, 1e6, true);
+    if (m.recurrent_init == RecurrentScheme::normal || m.recurrent_init == RecurrentScheme::uniform) {
+      if (!r.has("recurrent_init_scale"))
+        r.issue("model.recurrent_init_scale",
+                "required when model.recurrent_init is \"" +
+                    std::string(kRecurrentSchemes.name(m.recurrent_init)) + "\"");
+      else
+        m.recurrent_init_scale = r.number("recurrent_init_scale", 0.01, 0.0, 1e6, true);
+    } else {
+      r.only_for("recurrent_init_scale",
+                 "model.recurrent_init is \"normal\" or \"uniform\" (model.recurrent_init is " +
+                     std::string(kRecurrentSchemes.name(m.recurrent_init)) + ")");
+    }
+    if (r.has("spectral_radius"))
+      m.spectral_radius = r.number("spectral_radius", 1.0, 0.0, 1e6, true);
+    if (m.type == ModelType::lstm)
+      m.forget_bias = r.number("forget_bias", m.forget_bias, -1e6, 1e6);
+    else
+      r.only_for("forget_bias", "model.type is \"lstm\" (" + type_text + ")");
+  }
   if (m.batch_norm) {
     m.bn_momentum = r.number("bn_momentum", m.bn_momentum, 0.0, 1.0, true);
     m.bn_eps = r.number("bn_eps", m.bn_eps, 0.0, 1.0, true);
@@ -372,7 +446,7 @@ ModelConfig read_model(ObjectReader& top, std::vector<ConfigIssue>& issues,
   return m;
 }
 
-TrainConfig read_train(ObjectReader& top, std::vector<ConfigIssue>& issues) {
+TrainConfig read_train(ObjectReader& top, std::vector<ConfigIssue>& issues, bool recurrent) {
   TrainConfig t;
   ObjectReader r(top.find("train"), "train", issues);
   t.epochs = static_cast<int>(r.integer("epochs", t.epochs, 0, 10'000'000));
@@ -396,6 +470,10 @@ TrainConfig read_train(ObjectReader& top, std::vector<ConfigIssue>& issues) {
   t.weight_decay = r.number("weight_decay", t.weight_decay, 0.0, 1e6);
   t.clip_threshold = r.number("clip_threshold", t.clip_threshold, 0.0, 1e30);
   t.shuffle = r.boolean("shuffle", t.shuffle);
+  if (recurrent)
+    t.truncation = static_cast<int>(r.integer("truncation", t.truncation, 0, 100'000));
+  else
+    r.only_for("truncation", "model.type is \"rnn\", \"lstm\" or \"gru\"");
   r.finish();
   return t;
 }
@@ -467,11 +545,24 @@ Config parse_config(const json& doc, const ConfigContext& context) {
   if (auto d = top.choice("dtype", kDTypes)) c.dtype = *d;
   c.data = read_data(top, issues, context);
   c.model = read_model(top, issues, context);
-  c.train = read_train(top, issues);
+  c.train = read_train(top, issues, is_recurrent(c.model.type));
   c.log = read_log(top, issues);
   top.finish();
 
   // Choices that contradict each other across sections.
+  const bool recurrent = is_recurrent(c.model.type);
+  if (recurrent && !is_sequence_task(c.data.type) && c.data.type != DataKind::sine)
+    issues.push_back({"data.type", "\"" + std::string(kDataKinds.name(c.data.type)) +
+                                       "\" holds samples, not sequences; a recurrent model (" +
+                                       std::string(kModelTypes.name(c.model.type)) +
+                                       ") needs adding, copy, temporal_order, sine or text"});
+  if (!recurrent && is_sequence_task(c.data.type))
+    issues.push_back({"data.type", "\"" + std::string(kDataKinds.name(c.data.type)) +
+                                       "\" is a sequence task; use model.type rnn, lstm or gru"});
+  if (!recurrent && c.data.type == DataKind::sine && doc.contains("data") &&
+      doc["data"].is_object() && doc["data"].contains("length"))
+    issues.push_back({"data.length", "applies only to sequence tasks (data.type \"sine\" with "
+                                     "an mlp is y = sin x, one sample at a time)"});
   Task task = Task::classification;
   int classes = 0;
   if (c.model.output && generator_task(c.data, task, classes)) {
@@ -497,22 +588,32 @@ Config parse_config(const json& doc, const ConfigContext& context) {
 
 json to_json(const Config& c) {
   json data;
-  data["type"] = kDataKinds.name(c.data.type);
+  const DataKind kind = c.data.type;
+  const bool recurrent = is_recurrent(c.model.type);
+  data["type"] = kDataKinds.name(kind);
   if (c.data.seed) data["seed"] = *c.data.seed;
-  if (c.data.type == DataKind::csv) {
+  if (kind == DataKind::csv || kind == DataKind::text) {
     data["path"] = c.data.path;
+    data["test_fraction"] = c.data.test_fraction;
+  }
+  if (kind == DataKind::csv) {
     data["target"] = c.data.target;
     data["task"] = c.data.task ? kTasks.name(*c.data.task) : "auto";
-    data["test_fraction"] = c.data.test_fraction;
     data["standardize"] = c.data.standardize;
   } else {
     data["train_size"] = c.data.train_size;
     data["test_size"] = c.data.test_size;
-    data["noise"] = c.data.noise;
-    if (c.data.type == DataKind::blobs) {
-      data["classes"] = c.data.classes;
-      data["features"] = c.data.features;
-    }
+  }
+  if (kind != DataKind::csv && !is_sequence_task(kind)) data["noise"] = c.data.noise;
+  if (kind == DataKind::blobs) {
+    data["classes"] = c.data.classes;
+    data["features"] = c.data.features;
+  }
+  if (is_sequence_task(kind) || (kind == DataKind::sine && recurrent))
+    data["length"] = c.data.length;
+  if (kind == DataKind::copy) {
+    data["pattern_length"] = c.data.pattern_length;
+    data["symbols"] = c.data.symbols;
   }
 
   const ModelConfig& m = c.model;
@@ -520,15 +621,24 @@ json to_json(const Config& c) {
   model["type"] = kModelTypes.name(m.type);
   model["depth"] = m.depth;
   model["width"] = m.width;
-  model["activation"] = kActivations.name(m.activation);
+  if (m.type == ModelType::mlp || m.type == ModelType::rnn)
+    model["activation"] = kActivations.name(m.activation);
   if (m.activation == Activation::leaky_relu) model["negative_slope"] = m.negative_slope;
   if (m.activation == Activation::elu) model["elu_alpha"] = m.elu_alpha;
   model["init"] = m.init ? kInits.name(*m.init) : "auto";
   model["gain"] = m.gain;
   if (m.init_scale) model["init_scale"] = *m.init_scale;
   model["bias_init"] = m.bias_init;
-  model["skip"] = m.skip;
-  model["batch_norm"] = m.batch_norm;
+  if (!recurrent) {
+    model["skip"] = m.skip;
+    model["batch_norm"] = m.batch_norm;
+  } else {
+    model["recurrent_init"] = kRecurrentSchemes.name(m.recurrent_init);
+    model["recurrent_gain"] = m.recurrent_gain;
+    if (m.recurrent_init_scale) model["recurrent_init_scale"] = *m.recurrent_init_scale;
+    if (m.spectral_radius) model["spectral_radius"] = *m.spectral_radius;
+    if (m.type == ModelType::lstm) model["forget_bias"] = m.forget_bias;
+  }
   if (m.batch_norm) {
     model["bn_momentum"] = m.bn_momentum;
     model["bn_eps"] = m.bn_eps;
@@ -552,6 +662,7 @@ json to_json(const Config& c) {
   train["weight_decay"] = t.weight_decay;
   train["clip_threshold"] = t.clip_threshold;
   train["shuffle"] = t.shuffle;
+  if (recurrent) train["truncation"] = t.truncation;
 
   json log;
   log["every"] = c.log.every;
@@ -638,5 +749,6 @@ std::string_view name_of(DataKind d) { return kDataKinds.name(d); }
 std::string_view name_of(Task t) { return kTasks.name(t); }
 std::string_view name_of(DType d) { return kDTypes.name(d); }
 std::string_view name_of(ModelType m) { return kModelTypes.name(m); }
+std::string_view name_of(RecurrentScheme r) { return kRecurrentSchemes.name(r); }
 
 }  // namespace nnlab

@@ -15,7 +15,7 @@
 namespace nnlab {
 
 enum class DType { float32, float64 };
-enum class ModelType { mlp };
+enum class ModelType { mlp, rnn, lstm, gru };
 enum class Activation { sigmoid, tanh, relu, leaky_relu, elu, identity };
 enum class InitScheme {
   xavier_uniform, xavier_normal, he_uniform, he_normal, lecun_uniform, lecun_normal,
@@ -23,7 +23,15 @@ enum class InitScheme {
 };
 enum class Output { sigmoid, softmax, linear };  // "auto" is resolved when the data is known
 enum class OptimizerKind { sgd, momentum, nesterov, adam };
-enum class DataKind { xor_, circles, moons, spirals, blobs, sine, csv };
+enum class DataKind {
+  xor_, circles, moons, spirals, blobs, sine, csv,     // samples, for MLPs (sine also for RNNs)
+  adding, copy, temporal_order, text                   // sequences, for recurrent models
+};
+// "auto" and every InitScheme, plus identity (recurrent matrices only).
+enum class RecurrentScheme {
+  xavier_uniform, xavier_normal, he_uniform, he_normal, lecun_uniform, lecun_normal,
+  orthogonal, standard, normal, uniform, identity
+};
 enum class Task { classification, regression };
 
 struct DataConfig {
@@ -35,6 +43,10 @@ struct DataConfig {
   double noise = 0.1;     // >= 0, generator-specific spread (see README)
   int classes = 3;        // blobs only: [2, 1000]
   int features = 2;       // blobs only: [1, 10^5]
+  // Sequence tasks (recurrent models).
+  int length = 50;        // time steps T (copy: the delay), [1, 10^5]
+  int pattern_length = 5; // copy only: symbols to remember, [1, 1000]
+  int symbols = 8;        // copy only: alphabet size, [2, 1000]
   // csv.
   std::string path;       // absolute once resolved
   std::string target;     // target column; default the last column
@@ -60,7 +72,19 @@ struct ModelConfig {
   double bn_eps = 1e-5;              // batch_norm only: > 0
   std::optional<Output> output;      // default auto: from the data's task and classes
   std::string weights;               // weights.json to start from; absolute once resolved
+  // Recurrent models (rnn, lstm, gru).
+  RecurrentScheme recurrent_init = RecurrentScheme::orthogonal;  // W_hh, per gate block
+  double recurrent_gain = 1.0;                // > 0
+  std::optional<double> recurrent_init_scale; // normal/uniform: required there, > 0
+  std::optional<double> spectral_radius;      // rescale each W_hh block to this radius, > 0
+  double forget_bias = 1.0;                   // lstm only: added to the forget gate's b_ih
 };
+
+inline bool is_recurrent(ModelType t) { return t != ModelType::mlp; }
+inline bool is_sequence_task(DataKind d) {
+  return d == DataKind::adding || d == DataKind::copy || d == DataKind::temporal_order ||
+         d == DataKind::text;
+}
 
 struct TrainConfig {
   int epochs = 20;                     // [0, 10^7]
@@ -123,6 +147,7 @@ std::string_view name_of(DataKind d);
 std::string_view name_of(Task t);
 std::string_view name_of(DType d);
 std::string_view name_of(ModelType m);
+std::string_view name_of(RecurrentScheme r);
 
 // The closest candidate to `word` by edit distance, if it is plausibly a typo of it.
 std::optional<std::string> closest_match(std::string_view word,

@@ -82,7 +82,11 @@ void generate(const DataConfig& config, const Mat<double>& centres, Rng& rng, in
         col(0) = rng.uniform(-kPi, kPi);
         break;
       case DataKind::csv:
-        break;  // not a generator; make_dataset never gets here
+      case DataKind::adding:
+      case DataKind::copy:
+      case DataKind::temporal_order:
+      case DataKind::text:
+        break;  // not a generator of samples; make_dataset never gets here
     }
     if (regression) {
       y(0, i) = std::sin(col(0)) + noise * rng.normal();
@@ -419,6 +423,10 @@ bool generator_task(const DataConfig& config, Task& task, int& num_classes) {
       num_classes = 0;
       return true;
     case DataKind::csv:
+    case DataKind::adding:
+    case DataKind::copy:
+    case DataKind::temporal_order:
+    case DataKind::text:
       return false;
   }
   return false;
