@@ -116,7 +116,7 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
 
   TrainResult result;
   {
-    RunLogger<T> logger(dir);
+    RunLogger<T> logger(dir, is_recurrent(e.config.model.type));
     std::vector<TrainObserver<T>*> all{&logger};
     all.insert(all.end(), observers.begin(), observers.end());
     TrainOptions train_options = options;

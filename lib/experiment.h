@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "data.h"
+#include "sequence_data.h"
 #include "head.h"
 #include "model.h"
 #include "trainer.h"
@@ -18,7 +19,8 @@ namespace nnlab {
 template <typename T>
 struct Experiment {
   Config config;  // resolved: model.output is set from the data
-  Dataset data;
+  Dataset data;                // samples (MLP data); empty for sequence tasks
+  SequenceDataset sequences;   // sequence tasks (recurrent models); empty otherwise
   Head head;
   std::unique_ptr<Model<T>> model;
   Samples<T> train, test;

@@ -18,7 +18,7 @@ std::filesystem::path create_unique_dir(const std::filesystem::path& parent,
 // The files a run writes into its directory.
 inline constexpr const char* kRunFiles[] = {"config.json", "metrics.csv",  "grad_norms.csv",
                                             "activations.csv", "eval.csv", "summary.json",
-                                            "weights.json", "data_train.csv",
+                                            "weights.json", "time_grad_norms.csv", "data_train.csv",
                                             "data_test.csv"};
 
 // Makes `dir` ready for a run: created if absent; refused (ConfigError on "--out") when it holds

@@ -8,6 +8,7 @@
 // - the caller writes dL/d(logits) into doutput(t) for those steps, then calls backward(steps),
 //   which OVERWRITES every Param::grad with dL/dparam for this chunk.
 // - with collect_stats(true), forward/backward also fill layer_stats() (costs a little).
+// - params() lists tensors grouped by layer, in ascending layer order.
 #pragma once
 
 #include <string>
@@ -76,10 +77,21 @@ class Model {
 
   void collect_stats(bool on) { collect_stats_ = on; }
   const std::vector<LayerStats>& layer_stats() const { return layer_stats_; }
+  // Recurrent models, after a backward with collect_stats on: [layer - 1][t - steps.begin] =
+  // ||dL/dh_t||_F over the batch for every step of the chunk. Empty for an MLP.
+  virtual const std::vector<std::vector<double>>& time_grad_norms() const { return no_time_; }
+
+  // The state carried from one forward to the next (recurrent models: h and c of every layer),
+  // so that a caller can hold it fixed, e.g. to check a truncated chunk by finite differences.
+  virtual std::vector<Mat<T>> state() const { return {}; }
+  virtual void set_state(const std::vector<Mat<T>>&) {}
 
  protected:
   bool collect_stats_ = false;
   std::vector<LayerStats> layer_stats_;
+
+ private:
+  std::vector<std::vector<double>> no_time_;
 };
 
 }  // namespace nnlab

@@ -4,11 +4,15 @@
 namespace nnlab {
 
 template <typename T>
-RunLogger<T>::RunLogger(const std::filesystem::path& dir)
+RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent)
     : metrics_(dir / "metrics.csv", "step,epoch,loss,grad_norm,clipped,grad_norm_clipped,lr"),
       grad_norms_(dir / "grad_norms.csv", "step,layer,param,grad_norm,value_norm"),
       activations_(dir / "activations.csv", "step,layer,mean,std,saturated"),
-      eval_(dir / "eval.csv", "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy") {}
+      eval_(dir / "eval.csv", "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy") {
+  if (recurrent)
+    time_grad_norms_ =
+        std::make_unique<CsvWriter>(dir / "time_grad_norms.csv", "step,layer,t,grad_norm");
+}
 
 template <typename T>
 void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
@@ -42,6 +46,18 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
   }
   grad_norms_.flush();
   activations_.flush();
+  if (time_grad_norms_) {
+    // t counts from 1 within the sequence.
+    const auto& norms = model.time_grad_norms();
+    for (std::size_t l = 0; l < norms.size(); ++l)
+      for (std::size_t k = 0; k < norms[l].size(); ++k) {
+        time_grad_norms_->field(step).field(static_cast<int>(l + 1))
+            .field(static_cast<int>(info.range.begin + static_cast<int>(k) + 1))
+            .field(as_t(norms[l][k]));
+        time_grad_norms_->end_row();
+      }
+    time_grad_norms_->flush();
+  }
 }
 
 template <typename T>

@@ -43,8 +43,10 @@ struct SequenceDataset {
   std::vector<std::string> class_names;
   SequenceSplit train, test;
   // The test metric of a trivial predictor, for eval.csv and the README: adding: MSE of always
-  // answering 1 (about 1/6); copy/text: accuracy of the most frequent class; temporal_order:
-  // 1/4 (chance); sine: MSE of predicting the current value.
+  // answering 1 (about 1/6); copy: 1/symbols (a random guess at the recall steps); text:
+  // accuracy of always predicting the most frequent training byte; temporal_order: 1/4
+  // (chance); sine: MSE of predicting the current value. On the test split (the training split
+  // when there is no test split).
   double baseline = 0;
   std::string baseline_name;  // e.g. "mse_predict_1"
 };

@@ -162,6 +162,7 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
         info.step = result.steps + 1;
         info.epoch = epoch;
         info.log_layers = (info.step - 1) % log.every == 0;
+        info.range = range;
         model.collect_stats(info.log_layers);
         model.forward(batch, range, /*training=*/true);
         info.loss = chunk_loss(model, head, batch, range, true, count);

@@ -34,6 +34,7 @@ struct StepInfo {
   double grad_norm_clipped = 0;   // the norm actually applied (= grad_norm when not clipped)
   double lr = 0;
   bool log_layers = false;        // per-layer rows are due at this step (log.every)
+  StepRange range;                // the time steps of this update (truncated-BPTT chunk)
   std::vector<double> param_grad_norms;  // per Param, Frobenius, before clipping
 };
 
