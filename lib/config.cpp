@@ -556,6 +556,9 @@ Config parse_config(const json& doc, const ConfigContext& context) {
                                        "\" holds samples, not sequences; a recurrent model (" +
                                        std::string(kModelTypes.name(c.model.type)) +
                                        ") needs adding, copy, temporal_order, sine or text"});
+  if (recurrent && c.log.save_data)
+    issues.push_back({"log.save_data", "applies only to model.type \"mlp\" (its data are "
+                                       "samples; sequence tasks are not written out)"});
   if (!recurrent && is_sequence_task(c.data.type))
     issues.push_back({"data.type", "\"" + std::string(kDataKinds.name(c.data.type)) +
                                        "\" is a sequence task; use model.type rnn, lstm or gru"});

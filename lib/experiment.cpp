@@ -8,6 +8,7 @@
 #include "files.h"
 #include "init.h"
 #include "mlp.h"
+#include "rnn.h"
 #include "rng.h"
 #include "run_log.h"
 #include "weights.h"
@@ -43,6 +44,34 @@ void write_split(const std::filesystem::path& path, const Dataset& d, const Mat<
   }
 }
 
+template <typename T>
+Samples<T> to_samples(const SequenceSplit& split) {
+  Samples<T> s;
+  for (const auto& x : split.x) s.x.push_back(x.cast<T>());
+  for (const auto& y : split.y) s.y.push_back(y.cast<T>());
+  return s;
+}
+
+SequenceDataConfig sequence_config(const DataConfig& d) {
+  SequenceDataConfig s;
+  switch (d.type) {
+    case DataKind::adding: s.task = SequenceTask::adding; break;
+    case DataKind::copy: s.task = SequenceTask::copy; break;
+    case DataKind::temporal_order: s.task = SequenceTask::temporal_order; break;
+    case DataKind::text: s.task = SequenceTask::text; break;
+    default: s.task = SequenceTask::sine; break;  // the config allows only sine besides these
+  }
+  s.length = d.length;
+  s.train_size = d.train_size;
+  s.test_size = d.test_size;
+  s.noise = d.noise;
+  s.pattern_length = d.pattern_length;
+  s.symbols = d.symbols;
+  s.path = d.path;
+  s.test_fraction = d.test_fraction;
+  return s;
+}
+
 std::string iso_time(std::chrono::system_clock::time_point t) {
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -67,30 +96,54 @@ Experiment<T> build_experiment(const Config& config) {
   Experiment<T> e;
   e.config = config;
   const std::uint64_t data_seed = config.data.seed.value_or(derive_seed(config.seed, "data"));
-  e.data = make_dataset(config.data, data_seed);
-  e.head = make_head(config.model.output, e.data.task, e.data.num_classes, e.data.targets());
-  e.config.model.output = e.head.kind;
-  if (config.data.type == DataKind::csv && !config.data.task) e.config.data.task = e.data.task;
-  e.train = to_samples<T>(e.data.x_train, e.data.y_train);
-  e.test = to_samples<T>(e.data.x_test, e.data.y_test);
-
-  const int batch = config.train.batch_size == 0
-                        ? e.train.size()
-                        : std::min(config.train.batch_size, e.train.size());
-  if (config.model.batch_norm && batch < 2)
-    throw ConfigError("train.batch_size",
-                      "batch norm needs at least 2 samples per batch (the batch has " +
-                          std::to_string(batch) + ")");
-
-  auto mlp = std::make_unique<Mlp<T>>(mlp_spec(config.model, e.data.features(), e.head.outputs()));
-  if (config.model.weights.empty()) {
-    Rng rng(derive_seed(config.seed, "init"));
-    const InitSpec init{*config.model.init, config.model.gain, config.model.init_scale.value_or(0)};
-    mlp->initialize(init, config.model.bias_init, rng);
+  const bool recurrent = is_recurrent(config.model.type);
+  int features = 0;
+  if (recurrent) {
+    e.sequences = make_sequence_dataset(sequence_config(config.data), data_seed);
+    const SequenceDataset& d = e.sequences;
+    e.head = make_head(config.model.output, d.task, d.num_classes, d.targets);
+    e.train = to_samples<T>(d.train);
+    e.test = to_samples<T>(d.test);
+    features = d.features;
   } else {
-    load_weights<T>(*mlp, config.model.weights);
+    e.data = make_dataset(config.data, data_seed);
+    e.head = make_head(config.model.output, e.data.task, e.data.num_classes, e.data.targets());
+    if (config.data.type == DataKind::csv && !config.data.task) e.config.data.task = e.data.task;
+    e.train = to_samples<T>(e.data.x_train, e.data.y_train);
+    e.test = to_samples<T>(e.data.x_test, e.data.y_test);
+    features = e.data.features();
   }
-  e.model = std::move(mlp);
+  e.config.model.output = e.head.kind;
+
+  if (config.model.batch_norm) {
+    // Batch statistics need two samples; the last batch of an epoch holds N mod B of them.
+    const int n = e.train.size();
+    const int batch = config.train.batch_size == 0 ? n : std::min(config.train.batch_size, n);
+    if (batch < 2)
+      throw ConfigError("train.batch_size", "batch norm needs at least 2 samples per batch (the "
+                                            "batch has " + std::to_string(batch) + ")");
+    if (n % batch == 1)
+      throw ConfigError("train.batch_size",
+                        "batch norm needs at least 2 samples per batch; with " +
+                            std::to_string(n) + " training samples the last batch of every "
+                            "epoch would hold 1 (choose a batch size that leaves 0 or >= 2)");
+  }
+
+  Rng rng(derive_seed(config.seed, "init"));
+  if (recurrent) {
+    auto net = std::make_unique<Recurrent<T>>(recurrent_spec(config.model, features, e.head.outputs()));
+    if (config.model.weights.empty()) net->initialize(recurrent_init_spec(config.model), rng);
+    e.model = std::move(net);
+  } else {
+    auto net = std::make_unique<Mlp<T>>(mlp_spec(config.model, features, e.head.outputs()));
+    if (config.model.weights.empty()) {
+      const InitSpec init{*config.model.init, config.model.gain,
+                          config.model.init_scale.value_or(0)};
+      net->initialize(init, config.model.bias_init, rng);
+    }
+    e.model = std::move(net);
+  }
+  if (!config.model.weights.empty()) load_weights<T>(*e.model, config.model.weights);
   return e;
 }
 
@@ -143,6 +196,8 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
     if (ev.classification) final_metrics["test_accuracy"] = ev.test_accuracy;
   }
   summary["final"] = final_metrics;
+  if (!e.sequences.baseline_name.empty())
+    summary["baseline"] = {{"name", e.sequences.baseline_name}, {"value", e.sequences.baseline}};
   if (result.status == RunStatus::diverged) {
     nlohmann::json d;
     d["step"] = result.diverged_step;

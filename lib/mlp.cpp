@@ -166,11 +166,12 @@ void Mlp<T>::forward(const Batch<T>& batch, StepRange, bool training) {
     }
     if (this->collect_stats_) {
       LayerStats& s = this->layer_stats_[l];
+      // Two passes in double: sqrt(E[h^2] - mean^2) cancels badly for saturated units,
+      // exactly the case this file is for.
       const double count = static_cast<double>(w.h[l].size());
-      const double mean = static_cast<double>(w.h[l].sum()) / count;
+      const double mean = w.h[l].template cast<double>().sum() / count;
       s.act_mean = mean;
-      s.act_std = std::sqrt(std::max(
-          0.0, static_cast<double>(w.h[l].squaredNorm()) / count - mean * mean));
+      s.act_std = std::sqrt((w.h[l].template cast<double>().array() - mean).square().sum() / count);
       s.act_saturated = spec_.activation.saturated_fraction(*pre, w.h[l]);
     }
   }

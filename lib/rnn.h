@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "activation.h"
+#include "config.h"
 #include "init.h"
 #include "model.h"
 #include "rng.h"
@@ -36,6 +37,15 @@ struct RecurrentInit {
   double forget_bias = 0;           // lstm only (ignored otherwise): added to the forget rows of
                                     // b_ih, so the forget gate starts at 2*bias_init + forget_bias
 };
+
+// The spec and init of a config's rnn/lstm/gru model (model.width, activation, init, gain,
+// init_scale, recurrent_init, recurrent_gain, recurrent_init_scale, spectral_radius, bias_init,
+// forget_bias), as mlp_spec does for an MLP. forget_bias is passed on for an lstm only.
+RecurrentSpec recurrent_spec(const ModelConfig& config, int inputs, int outputs);
+RecurrentInit recurrent_init_spec(const ModelConfig& config);
+
+// The largest |eigenvalue| of a square matrix (Eigen::EigenSolver, in double).
+double spectral_radius(const Mat<double>& square);
 
 // A stack of recurrent layers, layer l >= 2 reading h of layer l - 1, and y_t = W h_t(top) + b.
 //
@@ -68,13 +78,17 @@ class Recurrent final : public Model<T> {
   const RecurrentSpec& spec() const { return spec_; }
 
   void reset_state(int batch_size) override;
-  // Throws DataError when x[t] does not have `inputs` rows or the batch size is not the one of
-  // the last reset_state/set_state, std::out_of_range for a range outside the batch or empty.
+  // training = true caches every step of the range for backward; training = false (evaluation)
+  // runs the range one step at a time through a one-step cache, so memory does not grow with
+  // the range's length, and backward may not follow. Throws std::logic_error before any
+  // reset_state/set_state or when the batch size differs from theirs, std::out_of_range for an
+  // empty range or one outside the batch, DataError when an x[t] is not (inputs, B).
   void forward(const Batch<T>& batch, StepRange steps, bool training) override;
   // Valid for the steps of the last forward's range that have a target; else std::out_of_range.
   const Mat<T>& output(int t) const override;
   Mat<T>& doutput(int t) override;
-  // steps must be the last forward's range (std::logic_error otherwise); batch is not read again.
+  // steps must be the range of the last forward, with training = true (std::logic_error
+  // otherwise); batch is not read again (inputs and target steps were cached by forward).
   void backward(const Batch<T>& batch, StepRange steps) override;
 
   // After a backward with collect_stats on: [l - 1][t - steps.begin] = ||dL/dh_t(l)||_F, the

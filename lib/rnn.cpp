@@ -1,0 +1,619 @@
+// Recurrent forward and truncated-BPTT backward over whole batches, layer by layer: each layer
+// runs all steps of the chunk before the next layer starts, so that W_ih x_t of every step, and
+// the weight gradients summed over steps, are single GEMMs over (., K B) matrices. Shapes:
+// B = batch, K = steps in the chunk, H = hidden size of the layer, G = gates * H; a chunk-wide
+// matrix holds step k (0-based in the chunk) in columns [k B, (k + 1) B).
+#include "rnn.h"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+#include <Eigen/Eigenvalues>
+
+#include "errors.h"
+
+namespace nnlab {
+
+int gate_count(CellKind cell) {
+  switch (cell) {
+    case CellKind::rnn: return 1;
+    case CellKind::lstm: return 4;
+    case CellKind::gru: return 3;
+  }
+  return 1;
+}
+
+RecurrentSpec recurrent_spec(const ModelConfig& config, int inputs, int outputs) {
+  RecurrentSpec spec;
+  switch (config.type) {
+    case ModelType::lstm: spec.cell = CellKind::lstm; break;
+    case ModelType::gru: spec.cell = CellKind::gru; break;
+    default: spec.cell = CellKind::rnn; break;
+  }
+  spec.inputs = inputs;
+  spec.hidden = config.width;
+  spec.outputs = outputs;
+  spec.activation = {config.activation, config.negative_slope, config.elu_alpha};
+  return spec;
+}
+
+RecurrentInit recurrent_init_spec(const ModelConfig& config) {
+  RecurrentInit init;
+  init.input = {config.init.value_or(InitScheme::xavier_normal), config.gain,
+                config.init_scale.value_or(0)};
+  init.recurrent.gain = config.recurrent_gain;
+  init.recurrent.scale = config.recurrent_init_scale.value_or(0);
+  switch (config.recurrent_init) {
+    case RecurrentScheme::xavier_uniform: init.recurrent.scheme = InitScheme::xavier_uniform; break;
+    case RecurrentScheme::xavier_normal: init.recurrent.scheme = InitScheme::xavier_normal; break;
+    case RecurrentScheme::he_uniform: init.recurrent.scheme = InitScheme::he_uniform; break;
+    case RecurrentScheme::he_normal: init.recurrent.scheme = InitScheme::he_normal; break;
+    case RecurrentScheme::lecun_uniform: init.recurrent.scheme = InitScheme::lecun_uniform; break;
+    case RecurrentScheme::lecun_normal: init.recurrent.scheme = InitScheme::lecun_normal; break;
+    case RecurrentScheme::orthogonal: init.recurrent.scheme = InitScheme::orthogonal; break;
+    case RecurrentScheme::standard: init.recurrent.scheme = InitScheme::standard; break;
+    case RecurrentScheme::normal: init.recurrent.scheme = InitScheme::normal; break;
+    case RecurrentScheme::uniform: init.recurrent.scheme = InitScheme::uniform; break;
+    case RecurrentScheme::identity: init.recurrent_identity = true; break;
+  }
+  init.spectral_radius = config.spectral_radius.value_or(0);
+  init.bias_init = config.bias_init;
+  init.forget_bias = config.type == ModelType::lstm ? config.forget_bias : 0.0;
+  return init;
+}
+
+double spectral_radius(const Mat<double>& square) {
+  if (square.rows() != square.cols())
+    throw std::invalid_argument("spectral_radius: the matrix is not square");
+  if (square.size() == 0) return 0;
+  Eigen::EigenSolver<Mat<double>> solver(square, /*computeEigenvectors=*/false);
+  if (solver.info() != Eigen::Success)
+    throw std::runtime_error("spectral_radius: the eigenvalue solver did not converge");
+  return solver.eigenvalues().cwiseAbs().maxCoeff();
+}
+
+namespace {
+
+// sigmoid'(a) = s (1 - s) <= 1/4 and tanh'(a) = 1 - g^2 <= 1: the number of gate values whose
+// derivative is below 5% of its maximum (activation.h's definition of saturation).
+template <typename Block>
+double saturated_sigmoid(const Block& s) {
+  using S = typename Block::Scalar;
+  return static_cast<double>((s.array() * (S(1) - s.array()) < S(0.05 * 0.25)).count());
+}
+template <typename Block>
+double saturated_tanh(const Block& g) {
+  using S = typename Block::Scalar;
+  return static_cast<double>((S(1) - g.array().square() < S(0.05)).count());
+}
+
+}  // namespace
+
+template <typename T>
+struct Recurrent<T>::Workspace {
+  int batch = 0;
+  int capacity = 0;       // steps the per-step caches hold
+  int outputs_capacity = 0;
+  // The carried state, per layer: h (H, B) and, for an lstm, c (H, B).
+  std::vector<Mat<T>> state_h, state_c;
+  // The last forward: its range and whether backward may follow (training forward).
+  int begin = 0, steps = 0;
+  bool cached = false;
+  std::vector<char> target;               // (steps) step begin + k has a target
+  std::vector<Mat<T>> logits, dlogits;    // (steps) of (outputs, B); only target steps are set
+  // Per-step caches of the chunk, per layer.
+  Mat<T> x;                   // (inputs, K B) the chunk's inputs side by side
+  std::vector<Mat<T>> h;      // (H, (K + 1) B): block 0 the initial state, block k + 1 h at step k
+  std::vector<Mat<T>> c;      // lstm: (H, (K + 1) B), same layout
+  std::vector<Mat<T>> tanh_c; // lstm: (H, K B)
+  // rnn: the pre-activation z; lstm: the gate values [i; f; g; o]; gru: the gate values [r; z; n].
+  // Before the step loop: W_ih x + b_ih (+ b_hh for rnn/lstm), the input part of the gates.
+  std::vector<Mat<T>> gates;  // (G, K B)
+  std::vector<Mat<T>> hn;     // gru: (H, K B) W_hn h_{t-1} + b_hn, as r multiplies it
+  std::vector<Mat<T>> dgates; // (G, K B) dL/d(pre-activations): the chapter's delta
+  std::vector<Mat<T>> dhh;    // gru: (G, K B) dL/d(W_hh h_{t-1} + b_hh); rnn/lstm use dgates
+  std::vector<Mat<T>> dh_in;  // (H, K B) dL/dh_t from the readout or layer l + 1 at the same step
+  // Per-step scratch, per layer.
+  std::vector<Vec<T>> bias;            // (G) b_ih + b_hh
+  std::vector<Mat<T>> dh, dh_next;     // (H, B) dL/dh_t in total; step t's part of dL/dh_{t-1}
+  std::vector<Mat<T>> dc;              // lstm: (H, B) dL/dc_t, carried backwards
+  std::vector<Mat<T>> z, a, dz;        // rnn: (H, B) activation.forward/backward need Mats
+  std::vector<Mat<T>> hw;              // gru: (G, B) W_hh h_{t-1} + b_hh
+  // Running sums of a forward's activation statistics, per layer.
+  struct ActivationSums {
+    double sum = 0, sum_squares = 0, count = 0, saturated = 0, saturated_count = 0;
+  };
+  std::vector<ActivationSums> sums;
+};
+
+
+template <typename T>
+Recurrent<T>::Recurrent(RecurrentSpec spec) : spec_(std::move(spec)) {
+  if (spec_.inputs < 1) throw std::invalid_argument("Recurrent: inputs must be >= 1");
+  if (spec_.outputs < 1) throw std::invalid_argument("Recurrent: outputs must be >= 1");
+  if (spec_.hidden.empty()) throw std::invalid_argument("Recurrent: at least one hidden layer");
+  for (int h : spec_.hidden)
+    if (h < 1) throw std::invalid_argument("Recurrent: hidden sizes must be >= 1");
+  const int gates = gate_count(spec_.cell);
+  auto add = [&](const std::string& name, int layer, const char* kind, int rows, int cols) {
+    params_.push_back({name, layer, kind, Mat<T>::Zero(rows, cols), Mat<T>::Zero(rows, cols)});
+    return static_cast<int>(params_.size()) - 1;
+  };
+  int fan_in = spec_.inputs;
+  for (int l = 1; l <= depth(); ++l) {
+    const int H = spec_.hidden[static_cast<std::size_t>(l - 1)];
+    const std::string prefix = "layers." + std::to_string(l) + ".";
+    LayerIndex idx;
+    idx.W_ih = add(prefix + "W_ih", l, "W_ih", gates * H, fan_in);
+    idx.W_hh = add(prefix + "W_hh", l, "W_hh", gates * H, H);
+    idx.b_ih = add(prefix + "b_ih", l, "b_ih", gates * H, 1);
+    idx.b_hh = add(prefix + "b_hh", l, "b_hh", gates * H, 1);
+    index_.push_back(idx);
+    fan_in = H;
+  }
+  out_W_ = add("out.W", depth() + 1, "W", spec_.outputs, fan_in);
+  out_b_ = add("out.b", depth() + 1, "b", spec_.outputs, 1);
+  this->layer_stats_.resize(static_cast<std::size_t>(depth() + 1));
+  for (int l = 0; l < depth(); ++l) this->layer_stats_[static_cast<std::size_t>(l)].hidden = true;
+  time_norms_.resize(static_cast<std::size_t>(depth()));
+}
+
+template <typename T>
+Recurrent<T>::~Recurrent() = default;
+
+template <typename T>
+void Recurrent<T>::initialize(const RecurrentInit& init, Rng& rng) {
+  const int gates = gate_count(spec_.cell);
+  for (int l = 0; l < depth(); ++l) {
+    const LayerIndex& idx = index_[static_cast<std::size_t>(l)];
+    const int H = spec_.hidden[static_cast<std::size_t>(l)];
+    Mat<T>& W_ih = params_[idx.W_ih].value;
+    Mat<T>& W_hh = params_[idx.W_hh].value;
+    // Each gate is its own map, so fan-based scales see fan_out = H, as for a plain RNN layer.
+    Mat<double> block(H, W_ih.cols());
+    for (int g = 0; g < gates; ++g) {
+      init_weights(block, init.input, rng);
+      W_ih.middleRows(g * H, H) = block.cast<T>();
+    }
+    block.resize(H, H);
+    for (int g = 0; g < gates; ++g) {
+      if (init.recurrent_identity)
+        block = init.recurrent.gain * Mat<double>::Identity(H, H);
+      else
+        init_weights(block, init.recurrent, rng);
+      if (init.spectral_radius > 0) {
+        const double radius = spectral_radius(block);
+        if (!(radius > 0) || !std::isfinite(radius))
+          throw std::invalid_argument("Recurrent::initialize: a W_hh block of layer " +
+                                      std::to_string(l + 1) + " has spectral radius " +
+                                      std::to_string(radius) + " and cannot be rescaled");
+        block *= init.spectral_radius / radius;
+      }
+      W_hh.middleRows(g * H, H) = block.cast<T>();
+    }
+    params_[idx.b_ih].value.setConstant(static_cast<T>(init.bias_init));
+    params_[idx.b_hh].value.setConstant(static_cast<T>(init.bias_init));
+    if (spec_.cell == CellKind::lstm)  // rows [H, 2H) of [i; f; g; o]
+      params_[idx.b_ih].value.middleRows(H, H).array() += static_cast<T>(init.forget_bias);
+  }
+  Mat<double> w(params_[out_W_].value.rows(), params_[out_W_].value.cols());
+  init_weights(w, init.input, rng);
+  params_[out_W_].value = w.cast<T>();
+  params_[out_b_].value.setConstant(static_cast<T>(init.bias_init));
+}
+
+template <typename T>
+typename Recurrent<T>::Workspace& Recurrent<T>::workspace(int batch_size) {
+  for (auto& w : workspaces_)
+    if (w->batch == batch_size) return *w;
+  auto w = std::make_unique<Workspace>();
+  w->batch = batch_size;
+  const auto L = static_cast<std::size_t>(depth());
+  const int gates = gate_count(spec_.cell);
+  const bool lstm = spec_.cell == CellKind::lstm, gru = spec_.cell == CellKind::gru;
+  for (auto* v : {&w->state_h, &w->state_c, &w->h, &w->c, &w->tanh_c, &w->gates, &w->hn,
+                  &w->dgates, &w->dhh, &w->dh_in, &w->dh, &w->dh_next, &w->dc, &w->z, &w->a,
+                  &w->dz, &w->hw})
+    v->resize(L);
+  w->bias.resize(L);
+  w->sums.resize(L);
+  for (std::size_t l = 0; l < L; ++l) {
+    const int H = spec_.hidden[l];
+    w->state_h[l] = Mat<T>::Zero(H, batch_size);
+    for (auto* v : {&w->dh, &w->dh_next}) (*v)[l].resize(H, batch_size);
+    w->bias[l].resize(gates * H);
+    if (lstm) {
+      w->state_c[l] = Mat<T>::Zero(H, batch_size);
+      w->dc[l].resize(H, batch_size);
+    } else if (gru) {
+      w->hw[l].resize(gates * H, batch_size);
+    } else {
+      for (auto* v : {&w->z, &w->a, &w->dz}) (*v)[l].resize(H, batch_size);
+    }
+  }
+  workspaces_.push_back(std::move(w));
+  return *workspaces_.back();
+}
+
+template <typename T>
+void Recurrent<T>::reserve(Workspace& w, int steps) {
+  if (steps <= w.capacity) return;
+  const int B = w.batch, KB = steps * B, gates = gate_count(spec_.cell);
+  const bool lstm = spec_.cell == CellKind::lstm, gru = spec_.cell == CellKind::gru;
+  w.x.resize(spec_.inputs, KB);
+  for (std::size_t l = 0; l < spec_.hidden.size(); ++l) {
+    const int H = spec_.hidden[l];
+    w.h[l].resize(H, KB + B);
+    w.gates[l].resize(gates * H, KB);
+    w.dgates[l].resize(gates * H, KB);
+    w.dh_in[l].resize(H, KB);
+    if (lstm) {
+      w.c[l].resize(H, KB + B);
+      w.tanh_c[l].resize(H, KB);
+    }
+    if (gru) {
+      w.hn[l].resize(H, KB);
+      w.dhh[l].resize(gates * H, KB);
+    }
+  }
+  w.capacity = steps;
+}
+
+template <typename T>
+void Recurrent<T>::reset_state(int batch_size) {
+  if (batch_size < 1) throw std::invalid_argument("Recurrent::reset_state: batch size must be >= 1");
+  Workspace& w = workspace(batch_size);
+  for (auto& h : w.state_h) h.setZero();
+  for (auto& c : w.state_c) c.setZero();
+  w.steps = 0;
+  w.cached = false;
+  current_ = &w;
+}
+
+template <typename T>
+std::vector<Mat<T>> Recurrent<T>::state() const {
+  std::vector<Mat<T>> out;
+  if (current_ == nullptr) return out;
+  for (int l = 0; l < depth(); ++l) {
+    out.push_back(current_->state_h[static_cast<std::size_t>(l)]);
+    if (spec_.cell == CellKind::lstm) out.push_back(current_->state_c[static_cast<std::size_t>(l)]);
+  }
+  return out;
+}
+
+template <typename T>
+void Recurrent<T>::set_state(const std::vector<Mat<T>>& state) {
+  const int per_layer = spec_.cell == CellKind::lstm ? 2 : 1;
+  if (static_cast<int>(state.size()) != per_layer * depth())
+    throw std::invalid_argument("Recurrent::set_state: expected " +
+                                std::to_string(per_layer * depth()) + " matrices, got " +
+                                std::to_string(state.size()));
+  const auto B = state.front().cols();
+  for (std::size_t i = 0; i < state.size(); ++i) {
+    const int H = spec_.hidden[i / static_cast<std::size_t>(per_layer)];
+    if (state[i].rows() != H || state[i].cols() != B || B < 1)
+      throw std::invalid_argument("Recurrent::set_state: matrix " + std::to_string(i) + " is (" +
+                                  std::to_string(state[i].rows()) + ", " +
+                                  std::to_string(state[i].cols()) + "), expected (" +
+                                  std::to_string(H) + ", " + std::to_string(B) + ")");
+  }
+  reset_state(static_cast<int>(B));
+  for (int l = 0; l < depth(); ++l) {
+    const auto s = static_cast<std::size_t>(l * per_layer);
+    current_->state_h[static_cast<std::size_t>(l)] = state[s];
+    if (per_layer == 2) current_->state_c[static_cast<std::size_t>(l)] = state[s + 1];
+  }
+}
+
+template <typename T>
+void Recurrent<T>::forward(const Batch<T>& batch, StepRange steps, bool training) {
+  if (current_ == nullptr)
+    throw std::logic_error("Recurrent::forward before reset_state or set_state");
+  Workspace& w = *current_;
+  if (steps.begin < 0 || steps.end <= steps.begin || steps.end > batch.steps())
+    throw std::out_of_range("Recurrent::forward: steps [" + std::to_string(steps.begin) + ", " +
+                            std::to_string(steps.end) + ") outside a batch of " +
+                            std::to_string(batch.steps()) + " steps");
+  if (batch.size() != w.batch)
+    throw std::logic_error("Recurrent::forward: a batch of " + std::to_string(batch.size()) +
+                           " sequences with the state of " + std::to_string(w.batch) +
+                           " (call reset_state first)");
+  const int B = w.batch, K = steps.end - steps.begin, L = depth();
+  for (int t = steps.begin; t < steps.end; ++t) {
+    const Mat<T>& x = batch.x[static_cast<std::size_t>(t)];
+    if (x.rows() != spec_.inputs || x.cols() != B)
+      throw DataError("Recurrent::forward: x[" + std::to_string(t) + "] is (" +
+                      std::to_string(x.rows()) + ", " + std::to_string(x.cols()) +
+                      "), expected (" + std::to_string(spec_.inputs) + ", " + std::to_string(B) +
+                      ")");
+  }
+
+  // Per-step outputs of the whole range.
+  if (K > w.outputs_capacity) {
+    w.target.resize(static_cast<std::size_t>(K));
+    w.logits.resize(static_cast<std::size_t>(K));
+    w.dlogits.resize(static_cast<std::size_t>(K));
+    for (auto& m : w.logits) m.resize(spec_.outputs, B);
+    for (auto& m : w.dlogits) m.resize(spec_.outputs, B);
+    w.outputs_capacity = K;
+  }
+  for (int k = 0; k < K; ++k)
+    w.target[static_cast<std::size_t>(k)] = batch.y[static_cast<std::size_t>(steps.begin + k)].cols() > 0;
+  w.begin = steps.begin;
+  w.steps = K;
+  w.cached = training;
+
+  for (int l = 0; l < L; ++l) {
+    const auto s = static_cast<std::size_t>(l);
+    const LayerIndex& idx = index_[s];
+    w.bias[s] = params_[idx.b_ih].value.col(0);
+    if (spec_.cell != CellKind::gru)  // gru adds b_hh inside r * (W_hn h + b_hn)
+      w.bias[s] += params_[idx.b_hh].value.col(0);
+    w.sums[s] = {};
+  }
+
+  // A training forward caches every step of the range for backward. Without training the range
+  // runs one step at a time through a one-step cache: memory independent of the range's length.
+  const int chunk = training ? K : 1;
+  reserve(w, chunk);
+  for (int first = 0; first < K; first += chunk) {
+    for (int k = 0; k < chunk; ++k)
+      w.x.middleCols(k * B, B) = batch.x[static_cast<std::size_t>(steps.begin + first + k)];
+    for (int l = 0; l < L; ++l) {
+      const auto s = static_cast<std::size_t>(l);
+      w.h[s].leftCols(B) = w.state_h[s];
+      if (spec_.cell == CellKind::lstm) w.c[s].leftCols(B) = w.state_c[s];
+      forward_layer(w, l, chunk);
+      w.state_h[s] = w.h[s].middleCols(chunk * B, B);
+      if (spec_.cell == CellKind::lstm) w.state_c[s] = w.c[s].middleCols(chunk * B, B);
+    }
+    // Readout y_t = W h_t(top) + b at the steps with a target.
+    const Mat<T>& h_top = w.h[static_cast<std::size_t>(L - 1)];
+    for (int k = 0; k < chunk; ++k) {
+      const auto j = static_cast<std::size_t>(first + k);
+      if (!w.target[j]) continue;
+      w.logits[j].noalias() = params_[out_W_].value * h_top.middleCols((k + 1) * B, B);
+      w.logits[j].colwise() += params_[out_b_].value.col(0);
+    }
+  }
+
+  if (this->collect_stats_) {
+    for (int l = 0; l < L; ++l) {
+      const auto& s = w.sums[static_cast<std::size_t>(l)];
+      LayerStats& stats = this->layer_stats_[static_cast<std::size_t>(l)];
+      const double mean = s.sum / s.count;
+      stats.act_mean = mean;
+      stats.act_std = std::sqrt(std::max(0.0, s.sum_squares / s.count - mean * mean));
+      stats.act_saturated = s.saturated_count > 0 ? s.saturated / s.saturated_count : 0.0;
+    }
+  }
+}
+
+template <typename T>
+void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
+  const auto s = static_cast<std::size_t>(l);
+  const int B = w.batch, KB = K * B, H = spec_.hidden[s];
+  const LayerIndex& idx = index_[s];
+  const Mat<T>& W_hh = params_[idx.W_hh].value;  // (G, H)
+  const auto input = l == 0 ? w.x.middleCols(0, KB) : w.h[s - 1].middleCols(B, KB);  // (in, K B)
+  auto pre = w.gates[s].middleCols(0, KB);                                          // (G, K B)
+  pre.noalias() = params_[idx.W_ih].value * input;
+  pre.colwise() += w.bias[s];
+  Mat<T>& h = w.h[s];
+  auto& sums = w.sums[s];
+
+  for (int k = 0; k < K; ++k) {
+    const auto h_prev = h.middleCols(k * B, B);  // (H, B)
+    auto h_next = h.middleCols((k + 1) * B, B);
+    auto g = pre.middleCols(k * B, B);           // (G, B)
+    switch (spec_.cell) {
+      case CellKind::rnn: {
+        // z = W_ih x + b_ih + W_hh h_{t-1} + b_hh, h = act(z).
+        g.noalias() += W_hh * h_prev;
+        w.z[s] = g;
+        spec_.activation.forward(w.z[s], w.a[s]);
+        h_next = w.a[s];
+        if (this->collect_stats_) {
+          const auto n = static_cast<double>(w.z[s].size());
+          sums.saturated += spec_.activation.saturated_fraction(w.z[s], w.a[s]) * n;
+          sums.saturated_count += n;
+        }
+        break;
+      }
+      case CellKind::lstm: {
+        // [i; f; g; o] = W_ih x + b_ih + W_hh h_{t-1} + b_hh through sigmoid, sigmoid, tanh, sigmoid.
+        g.noalias() += W_hh * h_prev;
+        auto if_gates = g.topRows(2 * H);
+        auto o = g.bottomRows(H);
+        auto cand = g.middleRows(2 * H, H);
+        if_gates.array() = (T(1) + (-if_gates.array()).exp()).inverse();
+        o.array() = (T(1) + (-o.array()).exp()).inverse();
+        cand.array() = cand.array().tanh();
+        // c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
+        const auto c_prev = w.c[s].middleCols(k * B, B);
+        auto c_next = w.c[s].middleCols((k + 1) * B, B);
+        auto tanh_c = w.tanh_c[s].middleCols(k * B, B);
+        c_next.array() = g.middleRows(H, H).array() * c_prev.array() +
+                         g.topRows(H).array() * cand.array();
+        tanh_c.array() = c_next.array().tanh();
+        h_next.array() = o.array() * tanh_c.array();
+        break;
+      }
+      case CellKind::gru: {
+        // r, z = sigmoid(W_i x + b_i + W_h h_{t-1} + b_h); n = tanh(W_in x + b_in + r (W_hn h + b_hn)).
+        Mat<T>& hw = w.hw[s];  // (G, B)
+        hw.noalias() = W_hh * h_prev;
+        hw.colwise() += params_[idx.b_hh].value.col(0);
+        auto rz = g.topRows(2 * H);
+        rz.array() = (T(1) + (-(rz.array() + hw.topRows(2 * H).array())).exp()).inverse();
+        auto hn = w.hn[s].middleCols(k * B, B);
+        hn = hw.bottomRows(H);
+        auto n = g.bottomRows(H);
+        n.array() = (n.array() + g.topRows(H).array() * hn.array()).tanh();
+        // h_t = (1 - z) n + z h_{t-1}.
+        h_next.array() = n.array() + g.middleRows(H, H).array() * (h_prev.array() - n.array());
+        break;
+      }
+    }
+  }
+
+  if (this->collect_stats_) {
+    const auto values = h.middleCols(B, KB);
+    sums.sum += static_cast<double>(values.sum());
+    sums.sum_squares += static_cast<double>(values.squaredNorm());
+    sums.count += static_cast<double>(values.size());
+    // Gated cells: the fraction of gate values whose derivative is below 5% of its maximum.
+    if (spec_.cell == CellKind::lstm) {
+      sums.saturated += saturated_sigmoid(pre.topRows(2 * H)) + saturated_tanh(pre.middleRows(2 * H, H)) +
+                        saturated_sigmoid(pre.bottomRows(H));
+      sums.saturated_count += static_cast<double>(pre.size());
+    } else if (spec_.cell == CellKind::gru) {
+      sums.saturated += saturated_sigmoid(pre.topRows(2 * H)) + saturated_tanh(pre.bottomRows(H));
+      sums.saturated_count += static_cast<double>(pre.size());
+    }
+  }
+}
+
+template <typename T>
+const Mat<T>& Recurrent<T>::output(int t) const {
+  const Workspace* w = current_;
+  if (w == nullptr || t < w->begin || t >= w->begin + w->steps ||
+      !w->target[static_cast<std::size_t>(t - w->begin)])
+    throw std::out_of_range("Recurrent::output: step " + std::to_string(t) +
+                            " is not a step with a target of the last forward");
+  return w->logits[static_cast<std::size_t>(t - w->begin)];
+}
+
+template <typename T>
+Mat<T>& Recurrent<T>::doutput(int t) {
+  Workspace* w = current_;
+  if (w == nullptr || t < w->begin || t >= w->begin + w->steps ||
+      !w->target[static_cast<std::size_t>(t - w->begin)])
+    throw std::out_of_range("Recurrent::doutput: step " + std::to_string(t) +
+                            " is not a step with a target of the last forward");
+  return w->dlogits[static_cast<std::size_t>(t - w->begin)];
+}
+
+template <typename T>
+void Recurrent<T>::backward(const Batch<T>&, StepRange steps) {
+  Workspace* current = current_;
+  if (current == nullptr || !current->cached || steps.begin != current->begin ||
+      steps.end != current->begin + current->steps)
+    throw std::logic_error("Recurrent::backward: steps [" + std::to_string(steps.begin) + ", " +
+                           std::to_string(steps.end) +
+                           ") are not those of the last forward with training = true");
+  Workspace& w = *current;
+  const int B = w.batch, K = w.steps, KB = K * B, L = depth();
+  const auto top = static_cast<std::size_t>(L - 1);
+
+  // Readout: dW = sum_t dy_t h_t^T, db = sum_t dy_t over the batch, dL/dh_t(top) = W^T dy_t.
+  Mat<T>& dW = params_[out_W_].grad;  // (outputs, H_top)
+  Mat<T>& db = params_[out_b_].grad;  // (outputs, 1)
+  const Mat<T>& W_out = params_[out_W_].value;
+  dW.setZero();
+  db.setZero();
+  w.dh_in[top].middleCols(0, KB).setZero();
+  double squares = 0;
+  for (int k = 0; k < K; ++k) {
+    if (!w.target[static_cast<std::size_t>(k)]) continue;
+    const Mat<T>& dy = w.dlogits[static_cast<std::size_t>(k)];  // (outputs, B)
+    dW.noalias() += dy * w.h[top].middleCols((k + 1) * B, B).transpose();
+    db += dy.rowwise().sum();
+    w.dh_in[top].middleCols(k * B, B).noalias() = W_out.transpose() * dy;
+    squares += static_cast<double>(dy.squaredNorm());
+  }
+  if (this->collect_stats_)
+    this->layer_stats_[static_cast<std::size_t>(L)].delta_norm = std::sqrt(squares);
+
+  for (int l = L - 1; l >= 0; --l) {
+    backward_layer(w, l, K);
+    if (l > 0) {  // dL/dh_t(l - 1) from above = W_ih(l)^T dL/d(pre-activations)(l), all steps
+      const auto s = static_cast<std::size_t>(l);
+      w.dh_in[s - 1].middleCols(0, KB).noalias() =
+          params_[index_[s].W_ih].value.transpose() * w.dgates[s].middleCols(0, KB);
+    }
+  }
+}
+
+template <typename T>
+void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
+  const auto s = static_cast<std::size_t>(l);
+  const int B = w.batch, KB = K * B, H = spec_.hidden[s];
+  const LayerIndex& idx = index_[s];
+  const Mat<T>& W_hh = params_[idx.W_hh].value;  // (G, H)
+  Mat<T>& dh = w.dh[s];                          // (H, B) dL/dh_t, in total
+  Mat<T>& dh_next = w.dh_next[s];                // (H, B) step t's contribution to dL/dh_{t-1}
+  std::vector<double>& norms = time_norms_[s];
+  if (this->collect_stats_) norms.resize(static_cast<std::size_t>(K));
+
+  // Back through the steps of the chunk; the chunk's initial state gets no gradient.
+  for (int k = K - 1; k >= 0; --k) {
+    dh = w.dh_in[s].middleCols(k * B, B);
+    if (k < K - 1) dh += dh_next;
+    if (this->collect_stats_) norms[static_cast<std::size_t>(k)] = static_cast<double>(dh.norm());
+    const auto g = w.gates[s].middleCols(k * B, B);  // (G, B)
+    auto d = w.dgates[s].middleCols(k * B, B);       // (G, B)
+    switch (spec_.cell) {
+      case CellKind::rnn: {
+        w.z[s] = g;
+        w.a[s] = w.h[s].middleCols((k + 1) * B, B);
+        spec_.activation.backward(dh, w.z[s], w.a[s], w.dz[s]);
+        d = w.dz[s];
+        if (k > 0) dh_next.noalias() = W_hh.transpose() * d;
+        break;
+      }
+      case CellKind::lstm: {
+        const auto i = g.topRows(H).array(), f = g.middleRows(H, H).array();
+        const auto cand = g.middleRows(2 * H, H).array(), o = g.bottomRows(H).array();
+        const auto tanh_c = w.tanh_c[s].middleCols(k * B, B).array();
+        const auto c_prev = w.c[s].middleCols(k * B, B).array();
+        auto dc = w.dc[s].array();  // dL/dc_t: from h_t, plus f_{t+1} dL/dc_{t+1} carried
+        if (k == K - 1)
+          dc = dh.array() * o * (T(1) - tanh_c.square());
+        else
+          dc += dh.array() * o * (T(1) - tanh_c.square());
+        d.topRows(H).array() = dc * cand * i * (T(1) - i);
+        d.middleRows(H, H).array() = dc * c_prev * f * (T(1) - f);
+        d.middleRows(2 * H, H).array() = dc * i * (T(1) - cand.square());
+        d.bottomRows(H).array() = dh.array() * tanh_c * o * (T(1) - o);
+        dc *= f;
+        if (k > 0) dh_next.noalias() = W_hh.transpose() * d;
+        break;
+      }
+      case CellKind::gru: {
+        const auto r = g.topRows(H).array(), z = g.middleRows(H, H).array();
+        const auto n = g.bottomRows(H).array();
+        const auto hn = w.hn[s].middleCols(k * B, B).array();
+        const auto h_prev = w.h[s].middleCols(k * B, B).array();
+        auto dhh = w.dhh[s].middleCols(k * B, B);  // (G, B) dL/d(W_hh h_{t-1} + b_hh)
+        d.bottomRows(H).array() = dh.array() * (T(1) - z) * (T(1) - n.square());
+        d.middleRows(H, H).array() = dh.array() * (h_prev - n) * z * (T(1) - z);
+        d.topRows(H).array() = d.bottomRows(H).array() * hn * r * (T(1) - r);
+        dhh.topRows(2 * H) = d.topRows(2 * H);
+        dhh.bottomRows(H).array() = d.bottomRows(H).array() * r;
+        if (k > 0) {
+          dh_next.noalias() = W_hh.transpose() * dhh;
+          dh_next.array() += dh.array() * z;
+        }
+        break;
+      }
+    }
+  }
+
+  // Weight gradients summed over the chunk's steps, one GEMM each:
+  // dW_ih = D X^T, dW_hh = D_hh H_prev^T, where H_prev holds h_{t-1} of every step.
+  const auto input = l == 0 ? w.x.middleCols(0, KB) : w.h[s - 1].middleCols(B, KB);  // (in, K B)
+  const auto D = w.dgates[s].middleCols(0, KB);                                       // (G, K B)
+  const auto D_hh = spec_.cell == CellKind::gru ? w.dhh[s].middleCols(0, KB) : D;
+  params_[idx.W_ih].grad.noalias() = D * input.transpose();
+  params_[idx.b_ih].grad = D.rowwise().sum();
+  params_[idx.W_hh].grad.noalias() = D_hh * w.h[s].middleCols(0, KB).transpose();
+  params_[idx.b_hh].grad = D_hh.rowwise().sum();
+  if (this->collect_stats_) this->layer_stats_[s].delta_norm = static_cast<double>(D.norm());
+}
+
+template class Recurrent<float>;
+template class Recurrent<double>;
+
+}  // namespace nnlab
