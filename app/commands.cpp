@@ -212,7 +212,7 @@ int run_gradcheck(const GradcheckOptions& options) {
                   report.passed(r, options.tolerance, options.abs_tolerance) ? "" : "  FAIL");
     }
     const bool ok = report.passed(options.tolerance, options.abs_tolerance);
-    std::printf("batch %d, loss %.17g, worst relative error %.3e (tol %.1e; atol %.1e x scale %.3g): %s\n",
+    std::printf("batch %d, loss %.17g, worst relative error %.3e of non-zero gradients (tol %.1e; atol %.1e x scale %.3g): %s\n",
                 report.batch_size, report.loss, report.worst(options.abs_tolerance),
                 options.tolerance, options.abs_tolerance, report.scale(), ok ? "ok" : "FAILED");
     return ok ? static_cast<int>(kCompleted) : static_cast<int>(kGradcheckFailed);

@@ -126,7 +126,8 @@ class ObjectReader {
     known_.insert(std::string(key));
     if (object_ == nullptr) return nullptr;
     auto it = object_->find(std::string(key));
-    return it == object_->end() ? nullptr : &*it;
+    // null means "not given": the default applies (so --set key=null undoes a file's value).
+    return it == object_->end() || it->is_null() ? nullptr : &*it;
   }
   bool has(std::string_view key) {
     return find(key) != nullptr;

@@ -29,12 +29,13 @@ struct GradcheckRow {
 
 struct GradcheckReport {
   int batch_size = 0;
-  double loss = 0;
+  double loss = 0;  // of the first chunk that has a target
   std::vector<GradcheckRow> rows;
   // Rounding noise in finite differences grows with the size of the loss's sensitivities, so
   // absolute errors are judged against max(1, the largest ||g|| of any tensor).
   double scale() const;
-  // The largest relative error among tensors whose absolute error exceeds abs_tol * scale().
+  // The largest relative error among tensors whose gradient is not (near) zero, i.e. whose
+  // ||g|| exceeds abs_tol * scale().
   double worst(double abs_tol) const;
   bool passed(double rel_tol, double abs_tol) const;
   bool passed(const GradcheckRow& row, double rel_tol, double abs_tol) const {
@@ -42,7 +43,9 @@ struct GradcheckReport {
   }
 };
 
-// Builds the config's model in float64 (whatever its dtype) and checks every parameter.
+// Builds the config's model in float64 (whatever its dtype) and checks every parameter. With
+// train.truncation, every chunk of the first batch is checked on its own with its initial
+// state held fixed, and rows are named "layers.1.W_hh t4-6".
 GradcheckReport gradcheck(const Config& config, double step = 1e-5);
 
 }  // namespace nnlab
