@@ -133,10 +133,13 @@ class ObjectReader {
     return find(key) != nullptr;
   }
 
-  // A key that only means something for another choice: refused when present.
+  // A key that only means something for another choice: refused when present, unless a choice
+  // of this object was itself wrong (the condition would then describe a default, not the
+  // user's intent).
   void only_for(std::string_view key, const std::string& condition) {
-    if (has(key)) issue(path_of(key), "applies only when " + condition);
+    if (has(key) && !bad_choice_) issue(path_of(key), "applies only when " + condition);
   }
+  std::size_t issue_count() const { return issues_.size(); }
 
   std::string string(std::string_view key, std::string fallback) {
     const json* v = find(key);
@@ -239,9 +242,11 @@ class ObjectReader {
       std::string message = "expected one of " + quoted_list(all) + "; got \"" + text + "\"";
       if (auto guess = closest_match(text, all)) message += " (did you mean \"" + *guess + "\"?)";
       issue(path_of(key), message);
+      bad_choice_ = true;
       return std::nullopt;
     }
     issue(path_of(key), "expected one of " + quoted_list(all) + "; got " + show(*v));
+    bad_choice_ = true;
     return std::nullopt;
   }
 
@@ -265,6 +270,7 @@ class ObjectReader {
   std::string path_;
   std::vector<ConfigIssue>& issues_;
   std::set<std::string> known_;
+  bool bad_choice_ = false;
 };
 
 std::string resolve_path(const std::string& p, const std::filesystem::path& base) {
@@ -286,8 +292,10 @@ DataConfig read_data(ObjectReader& top, std::vector<ConfigIssue>& issues,
   if (csv || text) {
     if (!r.has("path"))
       r.issue("data.path", "required when " + type_text);
+    const std::size_t before = r.issue_count();
     d.path = resolve_path(r.string("path", ""), context.base_dir);
-    if (r.has("path") && d.path.empty()) r.issue("data.path", "must not be empty");
+    if (r.has("path") && d.path.empty() && r.issue_count() == before)
+      r.issue("data.path", "must not be empty");
     d.test_fraction = r.number("test_fraction", text ? 0.1 : d.test_fraction, 0.0, 1.0, false, true);
   } else {
     for (auto key : {"path", "test_fraction"})
@@ -345,11 +353,15 @@ ModelConfig read_model(ObjectReader& top, std::vector<ConfigIssue>& issues,
   ModelConfig m;
   ObjectReader r(top.find("model"), "model", issues);
   if (auto t = r.choice("type", kModelTypes)) m.type = *t;
+  const std::size_t issues_before_depth = r.issue_count();
   m.depth = static_cast<int>(r.integer("depth", m.depth, 0, 1000));
+  const bool depth_ok = r.issue_count() == issues_before_depth;
   m.width.assign(static_cast<std::size_t>(m.depth), m.width.front());
   if (const json* w = r.find("width")) {
     if (w->is_array()) {
-      if (w->size() != static_cast<std::size_t>(m.depth)) {
+      if (!depth_ok) {
+        // model.depth is already reported; a length check against its default would mislead.
+      } else if (w->size() != static_cast<std::size_t>(m.depth)) {
         r.issue("model.width", "expected " + std::to_string(m.depth) +
                                    " widths (one per hidden layer, model.depth = " +
                                    std::to_string(m.depth) + "), got " +
@@ -564,7 +576,7 @@ Config parse_config(const json& doc, const ConfigContext& context) {
     issues.push_back({"data.type", "\"" + std::string(kDataKinds.name(c.data.type)) +
                                        "\" is a sequence task; use model.type rnn, lstm or gru"});
   if (!recurrent && c.data.type == DataKind::sine && doc.contains("data") &&
-      doc["data"].is_object() && doc["data"].contains("length"))
+      doc["data"].is_object() && doc["data"].contains("length") && !doc["data"]["length"].is_null())
     issues.push_back({"data.length", "applies only to sequence tasks (data.type \"sine\" with "
                                      "an mlp is y = sin x, one sample at a time)"});
   Task task = Task::classification;
@@ -727,8 +739,14 @@ void apply_override(json& doc, std::string_view assignment) {
 }
 
 json read_config_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw ConfigError("", path.string() + " is a directory, not a config file");
   std::ifstream in(path);
-  if (!in) throw ConfigError("", "cannot read config file " + path.string());
+  if (!in)
+    throw ConfigError("", "cannot read config file " + path.string() + ": " +
+                              (std::filesystem::exists(path, ec) ? "permission denied"
+                                                                 : "no such file"));
   json doc = json::parse(in, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/false);
   if (doc.is_discarded()) {
     // Parse again with exceptions to get nlohmann's position-bearing message.

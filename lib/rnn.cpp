@@ -93,15 +93,15 @@ double saturated_tanh(const Block& g) {
 template <typename T>
 struct Recurrent<T>::Workspace {
   int batch = 0;
-  int capacity = 0;       // steps the per-step caches hold
-  int outputs_capacity = 0;
+  int capacity = 0;          // steps the per-step caches hold
+  int outputs_capacity = 0;  // steps logits/dlogits/target hold
   // The carried state, per layer: h (H, B) and, for an lstm, c (H, B).
   std::vector<Mat<T>> state_h, state_c;
   // The last forward: its range and whether backward may follow (training forward).
   int begin = 0, steps = 0;
   bool cached = false;
-  std::vector<char> target;               // (steps) step begin + k has a target
-  std::vector<Mat<T>> logits, dlogits;    // (steps) of (outputs, B); only target steps are set
+  std::vector<char> target;             // (K) step begin + k has a target
+  std::vector<Mat<T>> logits, dlogits;  // (K) of (outputs, B); only target steps are used
   // Per-step caches of the chunk, per layer.
   Mat<T> x;                   // (inputs, K B) the chunk's inputs side by side
   std::vector<Mat<T>> h;      // (H, (K + 1) B): block 0 the initial state, block k + 1 h at step k
@@ -115,7 +115,7 @@ struct Recurrent<T>::Workspace {
   std::vector<Mat<T>> dhh;    // gru: (G, K B) dL/d(W_hh h_{t-1} + b_hh); rnn/lstm use dgates
   std::vector<Mat<T>> dh_in;  // (H, K B) dL/dh_t from the readout or layer l + 1 at the same step
   // Per-step scratch, per layer.
-  std::vector<Vec<T>> bias;            // (G) b_ih + b_hh
+  std::vector<Vec<T>> bias;            // (G) b_ih + b_hh; gru: b_ih (b_hh is inside r * (...))
   std::vector<Mat<T>> dh, dh_next;     // (H, B) dL/dh_t in total; step t's part of dL/dh_{t-1}
   std::vector<Mat<T>> dc;              // lstm: (H, B) dL/dc_t, carried backwards
   std::vector<Mat<T>> z, a, dz;        // rnn: (H, B) activation.forward/backward need Mats
@@ -126,7 +126,6 @@ struct Recurrent<T>::Workspace {
   };
   std::vector<ActivationSums> sums;
 };
-
 
 template <typename T>
 Recurrent<T>::Recurrent(RecurrentSpec spec) : spec_(std::move(spec)) {
@@ -262,7 +261,8 @@ void Recurrent<T>::reserve(Workspace& w, int steps) {
 
 template <typename T>
 void Recurrent<T>::reset_state(int batch_size) {
-  if (batch_size < 1) throw std::invalid_argument("Recurrent::reset_state: batch size must be >= 1");
+  if (batch_size < 1)
+    throw std::invalid_argument("Recurrent::reset_state: batch size must be >= 1");
   Workspace& w = workspace(batch_size);
   for (auto& h : w.state_h) h.setZero();
   for (auto& c : w.state_c) c.setZero();
@@ -338,8 +338,10 @@ void Recurrent<T>::forward(const Batch<T>& batch, StepRange steps, bool training
     for (auto& m : w.dlogits) m.resize(spec_.outputs, B);
     w.outputs_capacity = K;
   }
-  for (int k = 0; k < K; ++k)
-    w.target[static_cast<std::size_t>(k)] = batch.y[static_cast<std::size_t>(steps.begin + k)].cols() > 0;
+  for (int k = 0; k < K; ++k) {
+    const auto t = static_cast<std::size_t>(steps.begin + k);
+    w.target[static_cast<std::size_t>(k)] = batch.y[t].cols() > 0;
+  }
   w.begin = steps.begin;
   w.steps = K;
   w.cached = training;
@@ -422,7 +424,7 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
         break;
       }
       case CellKind::lstm: {
-        // [i; f; g; o] = W_ih x + b_ih + W_hh h_{t-1} + b_hh through sigmoid, sigmoid, tanh, sigmoid.
+        // [i; f; g; o] = act(W_ih x + b_ih + W_hh h_{t-1} + b_hh), act = sigmoid except tanh for g.
         g.noalias() += W_hh * h_prev;
         auto if_gates = g.topRows(2 * H);
         auto o = g.bottomRows(H);
@@ -441,7 +443,8 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
         break;
       }
       case CellKind::gru: {
-        // r, z = sigmoid(W_i x + b_i + W_h h_{t-1} + b_h); n = tanh(W_in x + b_in + r (W_hn h + b_hn)).
+        // r, z = sigmoid(W_i x + b_i + W_h h_{t-1} + b_h);
+        // n = tanh(W_in x + b_in + r (W_hn h_{t-1} + b_hn)).
         Mat<T>& hw = w.hw[s];  // (G, B)
         hw.noalias() = W_hh * h_prev;
         hw.colwise() += params_[idx.b_hh].value.col(0);
@@ -465,7 +468,8 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
     sums.count += static_cast<double>(values.size());
     // Gated cells: the fraction of gate values whose derivative is below 5% of its maximum.
     if (spec_.cell == CellKind::lstm) {
-      sums.saturated += saturated_sigmoid(pre.topRows(2 * H)) + saturated_tanh(pre.middleRows(2 * H, H)) +
+      sums.saturated += saturated_sigmoid(pre.topRows(2 * H)) +
+                        saturated_tanh(pre.middleRows(2 * H, H)) +
                         saturated_sigmoid(pre.bottomRows(H));
       sums.saturated_count += static_cast<double>(pre.size());
     } else if (spec_.cell == CellKind::gru) {

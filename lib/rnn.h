@@ -59,6 +59,15 @@ double spectral_radius(const Mat<double>& square);
 // treats the chunk's initial state as a constant. Memory grows with the longest chunk, not with
 // the sequence: per-step caches live in a workspace per batch size, enlarged only when a longer
 // chunk arrives, so the step loop allocates nothing once every chunk length has been seen.
+//
+// layer_stats() with collect_stats on, hidden layer l: act_mean/act_std over every h_t(l) of the
+// forward's range; delta_norm = sqrt(sum_t ||dL/da_t||_F^2), a_t the pre-activation (rnn: the
+// argument of act; lstm/gru: the stacked gate pre-activations, for gru's n the whole argument of
+// its tanh); act_saturated: rnn: activation.h's saturated_fraction over (a_t, h_t); lstm/gru: the
+// fraction of gate values (every gate, unit, sample and step) whose derivative is below 5% of
+// its maximum (sigmoid gates beyond |a| ~ 4.4, tanh beyond |a| ~ 2.2), i.e. gates that pass
+// almost no gradient to their pre-activation; a forget gate held open near 1 counts. Readout
+// (layer depth + 1): delta_norm = sqrt(sum over target steps of ||dL/dy_t||_F^2).
 template <typename T>
 class Recurrent final : public Model<T> {
  public:
@@ -92,7 +101,9 @@ class Recurrent final : public Model<T> {
   void backward(const Batch<T>& batch, StepRange steps) override;
 
   // After a backward with collect_stats on: [l - 1][t - steps.begin] = ||dL/dh_t(l)||_F, the
-  // total gradient reaching h_t (from the readout or layer l + 1 at t, and from step t + 1).
+  // total gradient reaching h_t (from the readout or layer l + 1 at t, and from step t + 1;
+  // for an lstm the gradient w.r.t. h_t with c_t held fixed, c_t's own path not included).
+  // Left as they were by a backward with collect_stats off.
   const std::vector<std::vector<double>>& time_grad_norms() const override { return time_norms_; }
 
   // Per layer l = 1..depth: h(l), then c(l) for an lstm; each (H(l), B).

@@ -78,7 +78,7 @@ std::string weights_to_json(Model<T>& model, DType dtype) {
     out += name + "\": ";
     append_tensor(out, m, is_vector);
   };
-  for (const auto& p : model.params()) add(p.name, p.value, p.kind != "W" && p.value.cols() == 1);
+  for (const auto& p : model.params()) add(p.name, p.value, p.kind.rfind("W", 0) != 0);
   for (const auto& b : model.buffers()) add(b.name, b.value, true);
   out += "\n  }\n}\n";
   return out;
@@ -101,7 +101,7 @@ void load_weights(Model<T>& model, const std::filesystem::path& path) {
     expected.insert(p.name);
     if (!tensors.contains(p.name))
       throw ConfigError("model.weights", path.string() + ": missing tensor \"" + p.name + "\"");
-    read_tensor(tensors[p.name], p.value, p.kind != "W" && p.value.cols() == 1,
+    read_tensor(tensors[p.name], p.value, p.kind.rfind("W", 0) != 0,
                 path.string() + ": " + p.name);
   }
   for (auto& b : model.buffers()) {
