@@ -1056,8 +1056,8 @@ TEST_CASE("config: every problem is reported at once, in reading order") {
   }
 }
 
-// Known defects: these assert the correct behaviour and fail until lib/config.cpp is fixed (see
-// the report). Names start with "config regression:" (these were bugs, now fixed).
+// Regressions of defects found in review: each asserts the correct behaviour.
+// Names start with "config regression:".
 TEST_CASE("config regression: an invalid choice does not cascade into errors on its dependent keys") {
   SUBCASE("init typo with init_scale") {
     const auto issues = issues_of(R"({"model": {"init": "normall", "init_scale": 0.1}})");
