@@ -180,5 +180,24 @@ for depth in 2 4 6 8; do
   prev=$norm
 done
 
+# --- every shipped config is valid and runs ---------------------------------------------------
+for cfg in "$ROOT"/configs/*.json; do
+  name=$(basename "$cfg" .json)
+  [ "$name" = worked_example_weights ] && continue
+  run validate "$cfg"
+  check "configs/$name.json validates" test "$code" -eq 0
+done
+for name in adding_rnn adding_lstm copy_gru temporal_order_lstm sine_rnn text_lstm; do
+  run train "$ROOT/configs/$name.json" -q --out "$WORK/cfg-$name" --set train.epochs=1 \
+    --set data.train_size=64 --set data.test_size=16
+  check "configs/$name.json trains (1 small epoch)" test "$code" -eq 0
+  check "configs/$name.json writes time_grad_norms.csv" test -s "$WORK/cfg-$name/time_grad_norms.csv"
+  check "configs/$name.json reports its baseline" grep -q '"baseline"' "$WORK/cfg-$name/summary.json"
+done
+for name in iris wine quickstart; do
+  run train "$ROOT/configs/$name.json" -q --out "$WORK/cfg-$name" --set train.epochs=2
+  check "configs/$name.json trains" test "$code" -eq 0
+done
+
 echo "cli: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
