@@ -127,7 +127,9 @@ struct CsvFile {
   std::vector<CsvLine> rows;
 };
 
-std::string read_text(const std::string& path) {
+}  // namespace
+
+std::string read_data_file(const std::string& path) {
   auto fail = [&](const std::string& reason) {
     return ConfigError("data.path", "cannot read " + path + ": " + reason);
   };
@@ -142,6 +144,8 @@ std::string read_text(const std::string& path) {
   if (in.bad()) throw fail("read error");
   return text.str();
 }
+
+namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
 
@@ -189,7 +193,7 @@ std::vector<std::string> split_fields(std::string_view line, const std::string& 
 }
 
 CsvFile read_csv(const std::string& path) {
-  const std::string text = read_text(path);
+  const std::string text = read_data_file(path);
   std::string_view rest(text);
   if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);  // UTF-8 byte order mark
   CsvFile file;

@@ -30,6 +30,10 @@ struct Dataset {
 // A CSV that cannot be read or parsed throws ConfigError naming the data.* key at fault.
 Dataset make_dataset(const DataConfig& config, std::uint64_t seed);
 
+// The bytes of a data file (data.path); a missing, unreadable or directory path throws
+// ConfigError on "data.path".
+std::string read_data_file(const std::string& path);
+
 // The task and number of classes a built-in generator produces, known without generating it.
 // For csv, both are known only after loading; returns false.
 bool generator_task(const DataConfig& config, Task& task, int& num_classes);

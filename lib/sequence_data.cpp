@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "data.h"
 #include "errors.h"
 #include "rng.h"
 
@@ -228,20 +229,8 @@ void make_sine(const SequenceDataConfig& config, Rng& rng, SequenceDataset& d) {
 // saw. The seed is not used: the same file gives the same data.
 
 std::string read_bytes(const std::string& path) {
-  auto fail = [&](const std::string& reason) {
-    return ConfigError("data.path", "cannot read " + path + ": " + reason);
-  };
   if (path.empty()) throw ConfigError("data.path", "required for the text task");
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec) throw fail(ec.message());
-  if (std::filesystem::is_directory(status)) throw fail("is a directory");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw fail(std::error_code(errno, std::generic_category()).message());
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) throw fail("read error");
-  return text.str();
+  return read_data_file(path);
 }
 
 // A byte as a printable name: itself for printable ASCII, "\n", "\t", "\r" and "\\" for those,
