@@ -63,10 +63,19 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   std::signal(SIGTERM, on_stop_signal);
   nnlab::TrainOptions train_options;
   train_options.stop_requested = [] { return g_stop_signal.load() != 0; };
-  const long steps_per_epoch =
+  // Updates per epoch: batches x truncated-BPTT chunks that hold a target.
+  const long batches =
       config.train.batch_size == 0
           ? 1
           : (experiment.train.size() + config.train.batch_size - 1) / config.train.batch_size;
+  long updating_chunks = 0;
+  for (const StepRange range : chunks(experiment.train.steps(), config.train.truncation)) {
+    bool target = false;
+    for (int t = range.begin; t < range.end; ++t)
+      target = target || experiment.train.y[static_cast<std::size_t>(t)].cols() > 0;
+    updating_chunks += target ? 1 : 0;
+  }
+  const long steps_per_epoch = batches * updating_chunks;
   TrainResult result;
   {
     Progress<T> progress(steps_per_epoch * config.train.epochs, config.train.epochs, common.quiet);
