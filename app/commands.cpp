@@ -69,12 +69,8 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
           ? 1
           : (experiment.train.size() + config.train.batch_size - 1) / config.train.batch_size;
   long updating_chunks = 0;
-  for (const StepRange range : chunks(experiment.train.steps(), config.train.truncation)) {
-    bool target = false;
-    for (int t = range.begin; t < range.end; ++t)
-      target = target || experiment.train.y[static_cast<std::size_t>(t)].cols() > 0;
-    updating_chunks += target ? 1 : 0;
-  }
+  for (const StepRange range : chunks(experiment.train.steps(), config.train.truncation))
+    updating_chunks += chunk_has_target(experiment.train.y, range) ? 1 : 0;
   const long steps_per_epoch = batches * updating_chunks;
   TrainResult result;
   {

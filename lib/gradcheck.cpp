@@ -102,10 +102,7 @@ GradcheckReport gradcheck(const Config& config, double step) {
       long count = 0;
       return chunk_loss(model, e.head, batch, range, with_grad, count);
     };
-    bool has_target = false;
-    for (int t = range.begin; t < range.end; ++t)
-      has_target = has_target || batch.y[static_cast<std::size_t>(t)].cols() > 0;
-    if (has_target) {
+    if (chunk_has_target(batch.y, range)) {
       const double loss = loss_at(true);
       if (report.rows.empty()) report.loss = loss;
       model.backward(batch, range);

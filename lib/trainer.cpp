@@ -152,9 +152,7 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
       // One update per truncated-BPTT chunk; the hidden state carries across chunks, gradients
       // do not. A chunk without a target only advances the state.
       for (const StepRange range : ranges) {
-        long count = 0;
-        for (int t = range.begin; t < range.end; ++t) count += has_target(batch, t) ? 1 : 0;
-        if (count == 0) {
+        if (!chunk_has_target(batch.y, range)) {
           model.collect_stats(false);
           model.forward(batch, range, /*training=*/true);
           continue;
@@ -165,6 +163,7 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
         info.range = range;
         model.collect_stats(info.log_layers);
         model.forward(batch, range, /*training=*/true);
+        long count = 0;
         info.loss = chunk_loss(model, head, batch, range, true, count);
         model.backward(batch, range);
 

@@ -83,6 +83,14 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
 // last one shorter when k does not divide steps; truncation 0 = one chunk of every step.
 std::vector<StepRange> chunks(int steps, int truncation);
 
+// Whether any step of `range` has a target (y[t] with columns); y as in Samples or Batch.
+template <typename T>
+bool chunk_has_target(const std::vector<Mat<T>>& y, StepRange range) {
+  for (int t = range.begin; t < range.end; ++t)
+    if (y[static_cast<std::size_t>(t)].cols() > 0) return true;
+  return false;
+}
+
 // Mean loss over the target steps of `range` (after model.forward on them); with with_grad, also
 // writes dL/dlogits of that mean into model.doutput(t). count receives the number of terms.
 template <typename T>

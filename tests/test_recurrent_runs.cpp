@@ -13,43 +13,15 @@
 #include "errors.h"
 #include "experiment.h"
 #include "gradcheck.h"
+#include "test_util.h"
 #include "rnn.h"
 
 using namespace nnlab;
 namespace fs = std::filesystem;
 using nlohmann::json;
+using namespace nnlab::test;
 
 namespace {
-
-Config parse(const json& doc) {
-  return parse_config(doc, {fs::path(NNLAB_SOURCE_DIR) / "configs", "test"});
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("nnlab_rtest_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
-  std::vector<std::vector<std::string>> rows;
-  std::ifstream in(p);
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> fields;
-    std::stringstream s(line);
-    for (std::string f; std::getline(s, f, ',');) fields.push_back(f);
-    rows.push_back(fields);
-  }
-  return rows;
-}
 
 TrainResult run_into(const Config& config, const fs::path& dir) {
   Experiment<double> e = build_experiment<double>(config);
@@ -136,7 +108,7 @@ TEST_CASE("truncated BPTT: one update per chunk with a target, time rows per chu
                          {"model", {{"type", "gru"}, {"depth", 2}, {"width", 4}}},
                          {"train", {{"epochs", 2}, {"batch_size", 4}, {"truncation", 4}}},
                          {"log", {{"every", 1}}}});
-  const fs::path dir = fresh_dir("tbptt");
+  const fs::path dir = fresh_dir("r_tbptt");
   const TrainResult r = run_into(config, dir);
   CHECK(r.steps == 2 * 2 * 3);  // epochs x batches x chunks
   const auto time = read_csv(dir / "time_grad_norms.csv");
@@ -153,7 +125,7 @@ TEST_CASE("truncated BPTT: one update per chunk with a target, time rows per chu
   config = parse({{"data", {{"type", "adding"}, {"length", 10}, {"train_size", 8}, {"test_size", 0}}},
                   {"model", {{"type", "lstm"}, {"depth", 1}, {"width", 4}}},
                   {"train", {{"epochs", 1}, {"batch_size", 4}, {"truncation", 4}}}});
-  const fs::path dir2 = fresh_dir("tbptt_adding");
+  const fs::path dir2 = fresh_dir("r_tbptt_adding");
   CHECK(run_into(config, dir2).steps == 2);  // one update per batch, from the last chunk
   const auto time2 = read_csv(dir2 / "time_grad_norms.csv");
   REQUIRE(time2.size() == 1 + 2 * 2);
@@ -170,7 +142,7 @@ TEST_CASE("vanishing gradients across time: a tanh RNN against an LSTM") {
                 {"train", {{"epochs", 1}, {"batch_size", 32}}}};
     if (type == "rnn") doc["model"]["recurrent_gain"] = 0.8;
     if (type == "lstm") doc["model"]["forget_bias"] = 3.0;
-    const fs::path dir = fresh_dir("vanish_" + type);
+    const fs::path dir = fresh_dir("r_vanish_" + type);
     run_into(parse(doc), dir);
     const auto rows = read_csv(dir / "time_grad_norms.csv");
     REQUIRE(rows.size() == 41);
@@ -189,7 +161,7 @@ TEST_CASE("recurrent weights files, determinism and config errors") {
               {"data", {{"type", "temporal_order"}, {"length", 12}, {"train_size", 16}, {"test_size", 8}}},
               {"model", {{"type", "lstm"}, {"depth", 2}, {"width", 5}}},
               {"train", {{"epochs", 2}, {"batch_size", 8}, {"truncation", 5}, {"optimizer", "adam"}}}};
-  const fs::path a = fresh_dir("det_a"), b = fresh_dir("det_b");
+  const fs::path a = fresh_dir("rdet_a"), b = fresh_dir("rdet_b");
   run_into(parse(doc), a);
   run_into(parse(doc), b);
   for (const char* f : {"metrics.csv", "grad_norms.csv", "time_grad_norms.csv", "eval.csv",

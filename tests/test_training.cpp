@@ -14,48 +14,19 @@
 #include "errors.h"
 #include "experiment.h"
 #include "gradcheck.h"
+#include "test_util.h"
 #include "mlp.h"
 #include "rng.h"
 
 using namespace nnlab;
 namespace fs = std::filesystem;
 using nlohmann::json;
+using namespace nnlab::test;
 
 namespace {
 
-Config parse(const json& doc) {
-  return parse_config(doc, {fs::path(NNLAB_SOURCE_DIR) / "configs", "test"});
-}
-
 Config config_file(const std::string& name) {
   return parse(read_config_file(fs::path(NNLAB_SOURCE_DIR) / "configs" / name));
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::vector<std::vector<std::string>> read_csv(const fs::path& p) {
-  std::vector<std::vector<std::string>> rows;
-  std::ifstream in(p);
-  for (std::string line; std::getline(in, line);) {
-    std::vector<std::string> fields;
-    std::stringstream s(line);
-    for (std::string f; std::getline(s, f, ',');) fields.push_back(f);
-    if (!line.empty() && line.back() == ',') fields.emplace_back();
-    rows.push_back(fields);
-  }
-  return rows;
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("nnlab_test_" + name);
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
 }
 
 template <typename T>
