@@ -7,6 +7,8 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 
@@ -15,16 +17,30 @@
 #include "files.h"
 #include "gradcheck.h"
 #include "progress.h"
+#include "rng.h"
 
 namespace nnlab::cli {
 
 namespace {
 
 std::atomic<int> g_stop_signal{0};
+std::atomic<bool> g_checkpoint_request{false};
 
 extern "C" void on_stop_signal(int sig) {
   g_stop_signal.store(sig);
   std::signal(sig, SIG_DFL);  // a second signal ends the process at once
+}
+
+extern "C" void on_checkpoint_signal(int) { g_checkpoint_request.store(true); }
+
+// SIGUSR1 (a scheduler's warning before its time limit): checkpoint after the current step and
+// go on. Installed before anything else so that an early SIGUSR1 does not kill the process.
+void install_checkpoint_signal() {
+  struct sigaction action {};
+  action.sa_handler = on_checkpoint_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGUSR1, &action, nullptr);
 }
 
 void add_config_options(CLI::App* cmd, std::string& config, std::vector<std::string>& overrides) {
@@ -51,7 +67,10 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
              const nlohmann::json& meta) {
   Experiment<T> experiment = build_experiment<T>(config);  // throws before anything is created
   std::filesystem::path dir;
-  if (!options.out.empty()) {
+  const bool resume = !options.resume.empty();
+  if (resume) {
+    dir = options.resume;
+  } else if (!options.out.empty()) {
     dir = options.out;
     prepare_run_dir(dir, options.force);
   } else {
@@ -63,6 +82,7 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   std::signal(SIGTERM, on_stop_signal);
   nnlab::TrainOptions train_options;
   train_options.stop_requested = [] { return g_stop_signal.load() != 0; };
+  train_options.checkpoint_requested = [] { return g_checkpoint_request.exchange(false); };
   // Updates per epoch: batches x truncated-BPTT chunks that hold a target.
   const long batches =
       config.train.batch_size == 0
@@ -75,10 +95,18 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   TrainResult result;
   {
     Progress<T> progress(steps_per_epoch * config.train.epochs, config.train.epochs, common.quiet);
-    result = run_experiment(experiment, dir, train_options, {&progress}, meta);
+    result = run_experiment(experiment, dir, train_options, {&progress}, meta, resume);
   }
   std::printf("%s\n", dir.c_str());
   std::fflush(stdout);
+  if (const int sig = g_stop_signal.load(); sig != 0 && result.status != RunStatus::interrupted) {
+    // The signal came after the last step: the run is whole, but whoever sent it (a shell loop,
+    // a scheduler) must still see it.
+    spdlog::warn("signal {} after the last step; the run is {}", sig, name_of(result.status));
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+    return 128 + sig;
+  }
   switch (result.status) {
     case RunStatus::completed:
       spdlog::info("completed {} steps; final train loss {:.6g}", result.steps,
@@ -93,8 +121,9 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
       return kDiverged;
     case RunStatus::interrupted: {
       const int sig = g_stop_signal.load();
-      spdlog::warn("interrupted by signal {} after step {}; logs and summary are complete", sig,
-                   result.steps);
+      spdlog::warn("interrupted by signal {} after step {}; logs, checkpoint and summary are "
+                   "complete (continue with: nnlab train --resume {})", sig, result.steps,
+                   dir.string());
       std::signal(sig, SIG_DFL);
       std::raise(sig);
       return 128 + sig;
@@ -107,14 +136,37 @@ nlohmann::json run_meta(const Config& config, int argc, char** argv) {
   nlohmann::json meta;
   std::vector<std::string> args(argv, argv + argc);
   meta["command_line"] = args;
+  std::error_code ec;
+  meta["cwd"] = std::filesystem::current_path(ec).string();
   char host[256] = {0};
   gethostname(host, sizeof host - 1);
   meta["host"] = host;
   meta["pid"] = static_cast<long>(getpid());
-  meta["threads"] = 1;
+  meta["threads"] = Eigen::nbThreads();
   meta["seed"] = config.seed;
+  meta["seeds"] = {{"data", config.data.seed.value_or(derive_seed(config.seed, "data"))},
+                   {"init", derive_seed(config.seed, "init")},
+                   {"shuffle", derive_seed(config.seed, "shuffle")}};
   meta["name"] = config.name;
+  nlohmann::json slurm;
+  for (const auto& [key, variable] :
+       {std::pair{"job_id", "SLURM_JOB_ID"}, {"array_job_id", "SLURM_ARRAY_JOB_ID"},
+        {"array_task_id", "SLURM_ARRAY_TASK_ID"}, {"job_name", "SLURM_JOB_NAME"},
+        {"node", "SLURMD_NODENAME"}})
+    if (const char* value = std::getenv(variable); value != nullptr && *value != '\0')
+      slurm[key] = value;
+  if (!slurm.empty()) meta["slurm"] = slurm;
   return meta;
+}
+
+// The status recorded in RUN_DIR/summary.json ("" when there is none or it cannot be read).
+std::string recorded_status(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "summary.json");
+  if (!in) return "";
+  const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
+  if (!summary.is_object() || !summary.contains("status") || !summary["status"].is_string())
+    return "";
+  return summary["status"].get<std::string>();
 }
 
 // Runs body, mapping library errors to exit codes.
@@ -142,18 +194,51 @@ int guarded(F&& body) {
 CLI::App* setup_train(CLI::App& app, TrainOptions& options) {
   CLI::App* cmd = app.add_subcommand(
       "train", "Train the model of CONFIG and write a run directory (its path on stdout)");
-  add_config_options(cmd, options.config, options.overrides);
-  cmd->add_option("--out", options.out,
-                  "Run directory (default: a new one under log.dir named after the run)");
-  cmd->add_flag("--force", options.force,
-                "With --out: overwrite the run files of a non-empty directory");
+  cmd->add_option("config", options.config, "Experiment config (JSON)");
+  CLI::Option* set = cmd->add_option("--set", options.overrides,
+                  "Override a config key: key.path=value (value read as JSON, else a string); "
+                  "repeatable")
+      ->type_name("KEY=VALUE")
+      ->take_all()
+      ->allow_extra_args(false);
+  CLI::Option* out = cmd->add_option(
+      "--out", options.out, "Run directory (default: a new one under log.dir named after the run)");
+  CLI::Option* force = cmd->add_flag(
+      "--force", options.force, "With --out: overwrite the run files of a non-empty directory");
+  cmd->add_option("--resume", options.resume,
+                  "Continue the run in RUN_DIR from its last checkpoint (instead of CONFIG): rows "
+                  "logged after the checkpoint are dropped, and the result is the same as an "
+                  "uninterrupted run's")
+      ->type_name("RUN_DIR")
+      ->excludes(set)
+      ->excludes(out)
+      ->excludes(force);
   cmd->footer(kExitCodesHelp);
   return cmd;
 }
 
 int run_train(const TrainOptions& options, const CommonOptions& common, int argc, char** argv) {
+  install_checkpoint_signal();
   return guarded([&] {
-    const Config config = load_config(options.config, options.overrides);
+    Config config;
+    if (!options.resume.empty()) {
+      if (!options.config.empty())
+        throw ConfigError("--resume", "takes the config from the run directory; give no CONFIG");
+      const std::filesystem::path dir = options.resume;
+      if (!std::filesystem::is_regular_file(dir / "config.json"))
+        throw ConfigError("--resume", dir.string() + " is not a run directory (no config.json)");
+      const std::string status = recorded_status(dir);
+      if (status == "completed" || status == "diverged") {
+        spdlog::info("{} has already {}; nothing to resume", dir.string(), status);
+        std::printf("%s\n", dir.c_str());
+        return static_cast<int>(status == "completed" ? kCompleted : kDiverged);
+      }
+      config = load_config((dir / "config.json").string(), {});
+    } else {
+      if (options.config.empty())
+        throw ConfigError("CONFIG", "give a config file to train, or --resume RUN_DIR");
+      config = load_config(options.config, options.overrides);
+    }
     const nlohmann::json meta = run_meta(config, argc, argv);
     return config.dtype == DType::float64 ? train_as<double>(config, options, common, meta)
                                           : train_as<float>(config, options, common, meta);

@@ -15,6 +15,7 @@ struct TrainOptions {
   std::vector<std::string> overrides;
   std::string out;
   bool force = false;
+  std::string resume;  // a run directory to continue
 };
 CLI::App* setup_train(CLI::App& app, TrainOptions& options);
 int run_train(const TrainOptions& options, const CommonOptions& common, int argc, char** argv);

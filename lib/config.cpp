@@ -487,6 +487,8 @@ TrainConfig read_train(ObjectReader& top, std::vector<ConfigIssue>& issues, bool
     t.truncation = static_cast<int>(r.integer("truncation", t.truncation, 0, 100'000));
   else
     r.only_for("truncation", "model.type is \"rnn\", \"lstm\" or \"gru\"");
+  t.checkpoint_every = static_cast<long>(
+      r.integer("checkpoint_every", t.checkpoint_every, 0, 1'000'000'000'000));
   r.finish();
   return t;
 }
@@ -679,6 +681,7 @@ json to_json(const Config& c) {
   train["clip_threshold"] = t.clip_threshold;
   train["shuffle"] = t.shuffle;
   if (recurrent) train["truncation"] = t.truncation;
+  train["checkpoint_every"] = t.checkpoint_every;
 
   json log;
   log["every"] = c.log.every;

@@ -99,6 +99,8 @@ struct TrainConfig {
   double clip_threshold = 0.0;         // tau >= 0; 0 = no clipping
   bool shuffle = true;
   int truncation = 0;                  // recurrent only: BPTT chunk length k; 0 = full BPTT
+  long checkpoint_every = 0;           // [0, 10^12] updates between checkpoints; 0 = only at
+                                       // the end and when interrupted or asked (SIGUSR1)
 };
 
 struct LogConfig {

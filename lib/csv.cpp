@@ -2,6 +2,7 @@
 #include "csv.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -41,6 +42,25 @@ CsvWriter::CsvWriter(const std::filesystem::path& path, std::string_view header)
   buffer_ += '\n';
   complete_ = buffer_.size();
   flush();
+}
+
+CsvWriter::CsvWriter(const std::filesystem::path& path, std::uint64_t keep_bytes) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd_ < 0) throw IoError("cannot open " + path.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < keep_bytes) {
+    ::close(fd_);
+    throw IoError(path.string() + " is shorter than its checkpoint recorded (" +
+                  std::to_string(keep_bytes) + " bytes)");
+  }
+  if (::ftruncate(fd_, static_cast<off_t>(keep_bytes)) != 0 ||
+      ::lseek(fd_, 0, SEEK_END) < 0) {
+    const std::string reason = std::strerror(errno);
+    ::close(fd_);
+    throw IoError("cannot truncate " + path.string() + ": " + reason);
+  }
+  bytes_ = keep_bytes;
+  buffer_.reserve(1 << 16);
 }
 
 CsvWriter::~CsvWriter() {
@@ -103,6 +123,7 @@ void CsvWriter::flush() {
     }
     written += static_cast<std::size_t>(n);
   }
+  bytes_ += complete_;
   buffer_.erase(0, complete_);
   complete_ = 0;
 }

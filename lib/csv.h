@@ -4,6 +4,7 @@
 // pandas, R and gnuplot read.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@ class CsvWriter {
  public:
   // Creates (truncates) the file and writes the header line. Throws IoError.
   CsvWriter(const std::filesystem::path& path, std::string_view header);
+  // Continues an existing file (a resumed run): keeps its first `keep_bytes` bytes, dropping any
+  // rows written after them, and appends. Throws IoError when the file is shorter than that.
+  CsvWriter(const std::filesystem::path& path, std::uint64_t keep_bytes);
   ~CsvWriter();
   CsvWriter(const CsvWriter&) = delete;
   CsvWriter& operator=(const CsvWriter&) = delete;
@@ -31,6 +35,8 @@ class CsvWriter {
   void end_row();
   // Writes every completed row with one write(2). Throws IoError.
   void flush();
+  // Bytes in the file so far (after flush(): every completed row).
+  std::uint64_t bytes() const { return bytes_; }
 
  private:
   void separator();
@@ -39,6 +45,7 @@ class CsvWriter {
   std::string buffer_;
   std::size_t complete_ = 0;  // bytes of buffer_ that form complete rows
   bool row_started_ = false;
+  std::uint64_t bytes_ = 0;
 };
 
 }  // namespace nnlab

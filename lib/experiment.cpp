@@ -2,7 +2,10 @@
 #include "experiment.h"
 
 #include <chrono>
+#include <fstream>
+#include <optional>
 
+#include "checkpoint.h"
 #include "errors.h"
 #include "csv.h"
 #include "files.h"
@@ -147,40 +150,102 @@ Experiment<T> build_experiment(const Config& config) {
   return e;
 }
 
+namespace {
+// Writes checkpoint.bin whenever the trainer says one is due, with the CSV sizes of that moment.
+template <typename T>
+class Checkpointer final : public TrainObserver<T> {
+ public:
+  Checkpointer(std::filesystem::path path, std::uint64_t hash, RunLogger<T>& logger,
+               double elapsed_before)
+      : path_(std::move(path)), hash_(hash), logger_(logger), elapsed_before_(elapsed_before) {}
+  void on_checkpoint(const TrainState<T>& state, Model<T>& model) override {
+    Checkpoint<T> c;
+    c.config_hash = hash_;
+    c.state = state;
+    c.tensors = model_tensors(model);
+    c.files = logger_.file_sizes();
+    c.elapsed_seconds = elapsed();
+    save_checkpoint(path_, c);
+  }
+  double elapsed() const {
+    return elapsed_before_ +
+           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::uint64_t hash_;
+  RunLogger<T>& logger_;
+  double elapsed_before_;
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+nlohmann::json read_json_or_null(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return nullptr;
+  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+}
+}  // namespace
+
 template <typename T>
 TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
                            const TrainOptions& options,
                            const std::vector<TrainObserver<T>*>& observers,
-                           const nlohmann::json& meta) {
-  const auto started = std::chrono::system_clock::now();
-  const auto t0 = std::chrono::steady_clock::now();
-  write_file_atomic(dir / "config.json", to_json(e.config).dump(2) + "\n");
-  if (e.config.log.save_data) {
-    write_split(dir / "data_train.csv", e.data, e.data.x_train, e.data.y_train);
-    write_split(dir / "data_test.csv", e.data, e.data.x_test, e.data.y_test);
+                           const nlohmann::json& meta, bool resume) {
+  const std::filesystem::path checkpoint_path = dir / kCheckpointFile;
+  const std::uint64_t hash = config_hash(e.config);
+  std::optional<Checkpoint<T>> checkpoint;
+  if (resume && std::filesystem::exists(checkpoint_path)) {
+    checkpoint = load_checkpoint<T>(checkpoint_path);
+    if (checkpoint->config_hash != hash)
+      throw ConfigError("config.json", "differs from the config the checkpoint in " +
+                                           dir.string() + " was written with; cannot resume");
+    load_tensors(*e.model, checkpoint->tensors);
   }
 
   nlohmann::json summary = meta;
+  const nlohmann::json previous =
+      checkpoint ? read_json_or_null(dir / "summary.json") : nlohmann::json();
+  if (checkpoint && previous.is_object()) {
+    // The first session's record stays; each resumption is appended to it.
+    summary = previous;
+    nlohmann::json session = meta;
+    session["at_step"] = checkpoint->state.steps;
+    session["time"] = iso_time(std::chrono::system_clock::now());
+    summary["resumed"].push_back(session);
+    for (auto key : {"steps", "epochs", "final", "diverged", "ended", "wall_time_seconds"})
+      summary.erase(key);
+  } else {
+    write_file_atomic(dir / "config.json", to_json(e.config).dump(2) + "\n");
+    if (e.config.log.save_data) {
+      write_split(dir / "data_train.csv", e.data, e.data.x_train, e.data.y_train);
+      write_split(dir / "data_test.csv", e.data, e.data.x_test, e.data.y_test);
+    }
+  }
+  if (!summary.contains("started")) summary["started"] = iso_time(std::chrono::system_clock::now());
   summary["status"] = "running";
   summary["nnlab_version"] = NNLAB_VERSION;
   summary["nnlab_commit"] = NNLAB_COMMIT;
-  summary["started"] = iso_time(started);
   write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
 
   TrainResult result;
+  double seconds = 0;
   {
-    RunLogger<T> logger(dir, is_recurrent(e.config.model.type));
-    std::vector<TrainObserver<T>*> all{&logger};
+    const bool recurrent = is_recurrent(e.config.model.type);
+    auto logger = checkpoint ? std::make_unique<RunLogger<T>>(dir, recurrent, checkpoint->files)
+                             : std::make_unique<RunLogger<T>>(dir, recurrent);
+    Checkpointer<T> checkpointer(checkpoint_path, hash, *logger,
+                                 checkpoint ? checkpoint->elapsed_seconds : 0.0);
+    std::vector<TrainObserver<T>*> all{logger.get(), &checkpointer};
     all.insert(all.end(), observers.begin(), observers.end());
     TrainOptions train_options = options;
     train_options.shuffle_seed = derive_seed(e.config.seed, "shuffle");
     result = train(*e.model, e.head, e.train, e.test, e.config.train, e.config.log,
-                   train_options, all);
+                   train_options, all, checkpoint ? &checkpoint->state : nullptr);
+    seconds = checkpointer.elapsed();
   }
   write_file_atomic(dir / "weights.json", weights_to_json(*e.model, e.config.dtype));
 
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   summary["status"] = name_of(result.status);
   summary["steps"] = result.steps;
   summary["epochs"] = result.epochs;
@@ -218,10 +283,10 @@ template Experiment<float> build_experiment(const Config&);
 template Experiment<double> build_experiment(const Config&);
 template TrainResult run_experiment(Experiment<float>&, const std::filesystem::path&,
                                     const TrainOptions&, const std::vector<TrainObserver<float>*>&,
-                                    const nlohmann::json&);
+                                    const nlohmann::json&, bool);
 template TrainResult run_experiment(Experiment<double>&, const std::filesystem::path&,
                                     const TrainOptions&,
                                     const std::vector<TrainObserver<double>*>&,
-                                    const nlohmann::json&);
+                                    const nlohmann::json&, bool);
 
 }  // namespace nnlab

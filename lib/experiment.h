@@ -32,12 +32,17 @@ template <typename T>
 Experiment<T> build_experiment(const Config& config);
 
 // Trains into `dir` (which must exist and be empty of run files): writes config.json, the CSV
-// files, weights.json and summary.json. `meta` is merged into summary.json (command line, host).
+// files, checkpoint.bin (train.checkpoint_every, on interruption or request, and at the end),
+// weights.json and summary.json. `meta` is merged into summary.json (command line, host).
+// With `resume`, continues the run in `dir` from its checkpoint instead: CSV rows written after
+// the checkpoint are dropped, and the session's `meta` is appended to summary.json's "resumed".
+// Without a checkpoint in `dir` it starts the run afresh. Throws ConfigError when the
+// experiment's config is not the one the checkpoint was written with.
 template <typename T>
 TrainResult run_experiment(Experiment<T>& experiment, const std::filesystem::path& dir,
                            const TrainOptions& options,
                            const std::vector<TrainObserver<T>*>& observers,
-                           const nlohmann::json& meta);
+                           const nlohmann::json& meta, bool resume = false);
 
 std::string_view name_of(RunStatus status);
 

@@ -15,11 +15,13 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 std::filesystem::path create_unique_dir(const std::filesystem::path& parent,
                                         const std::string& stem);
 
+inline constexpr const char* kCheckpointFile = "checkpoint.bin";
+
 // The files a run writes into its directory.
 inline constexpr const char* kRunFiles[] = {"config.json", "metrics.csv",  "grad_norms.csv",
                                             "activations.csv", "eval.csv", "summary.json",
                                             "weights.json", "time_grad_norms.csv", "data_train.csv",
-                                            "data_test.csv"};
+                                            "data_test.csv", kCheckpointFile};
 
 // Makes `dir` ready for a run: created if absent; refused (ConfigError on "--out") when it holds
 // anything, unless force, which removes only the files a run writes.

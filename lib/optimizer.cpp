@@ -2,6 +2,7 @@
 #include "optimizer.h"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace nnlab {
 
@@ -19,6 +20,21 @@ Optimizer<T>::Optimizer(const TrainConfig& config, const std::vector<Param<T>>& 
     if (kind_ != OptimizerKind::sgd) m_.push_back(Mat<T>::Zero(p.value.rows(), p.value.cols()));
     if (kind_ == OptimizerKind::adam) v_.push_back(Mat<T>::Zero(p.value.rows(), p.value.cols()));
   }
+}
+
+template <typename T>
+void Optimizer<T>::set_state(const OptimizerState<T>& state) {
+  auto same_shapes = [](const std::vector<Mat<T>>& a, const std::vector<Mat<T>>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+      if (a[i].rows() != b[i].rows() || a[i].cols() != b[i].cols()) return false;
+    return true;
+  };
+  if (!same_shapes(state.m, m_) || !same_shapes(state.v, v_))
+    throw std::invalid_argument("optimizer state does not match the optimizer's parameters");
+  steps_ = state.steps;
+  m_ = state.m;
+  v_ = state.v;
 }
 
 template <typename T>

@@ -11,6 +11,14 @@
 
 namespace nnlab {
 
+// What an optimizer carries from one update to the next, for checkpoints.
+template <typename T>
+struct OptimizerState {
+  long steps = 0;
+  std::vector<Mat<T>> m;  // momentum buffer / Adam's first moment, per parameter (empty for sgd)
+  std::vector<Mat<T>> v;  // Adam's second moment, per parameter (empty otherwise)
+};
+
 template <typename T>
 class Optimizer {
  public:
@@ -20,6 +28,10 @@ class Optimizer {
   void step(std::vector<Param<T>>& params, T grad_scale);
   double lr() const { return lr_; }
   long steps() const { return steps_; }
+  OptimizerState<T> state() const { return {steps_, m_, v_}; }
+  // Restores a state taken from an optimizer of the same kind over the same parameters; throws
+  // std::invalid_argument when the shapes differ.
+  void set_state(const OptimizerState<T>& state);
 
  private:
   OptimizerKind kind_;

@@ -9,9 +9,19 @@
 
 namespace nnlab {
 
+// The whole state of an Rng, so that a checkpoint can continue its sequence exactly.
+struct RngState {
+  std::uint64_t s[4] = {0, 0, 0, 0};
+  double spare_normal = 0.0;
+  bool has_spare = false;
+};
+
 class Rng {
  public:
   explicit Rng(std::uint64_t seed);
+
+  RngState state() const;
+  void set_state(const RngState& state);
 
   std::uint64_t next_u64();
   double uniform();                       // [0, 1), 53 random bits

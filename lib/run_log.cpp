@@ -1,27 +1,77 @@
 // RunLogger: one CSV row per step, per logged tensor and layer, and per epoch.
 #include "run_log.h"
 
+#include <algorithm>
+#include <string_view>
+
+#include "errors.h"
+
 namespace nnlab {
+
+namespace {
+struct CsvFile {
+  const char* name;
+  const char* header;
+};
+constexpr CsvFile kCsvFiles[] = {
+    {"metrics.csv", "step,epoch,loss,grad_norm,clipped,grad_norm_clipped,lr"},
+    {"grad_norms.csv", "step,layer,param,grad_norm,value_norm"},
+    {"activations.csv", "step,layer,mean,std,saturated"},
+    {"eval.csv", "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy"},
+    {"time_grad_norms.csv", "step,layer,t,grad_norm"},  // recurrent models only
+};
+}  // namespace
 
 template <typename T>
 RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent)
-    : metrics_(dir / "metrics.csv", "step,epoch,loss,grad_norm,clipped,grad_norm_clipped,lr"),
-      grad_norms_(dir / "grad_norms.csv", "step,layer,param,grad_norm,value_norm"),
-      activations_(dir / "activations.csv", "step,layer,mean,std,saturated"),
-      eval_(dir / "eval.csv", "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy") {
-  if (recurrent)
-    time_grad_norms_ =
-        std::make_unique<CsvWriter>(dir / "time_grad_norms.csv", "step,layer,t,grad_norm");
+    : RunLogger(dir, recurrent, nullptr) {}
+
+template <typename T>
+RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
+                        const FileSizes& resume_at)
+    : RunLogger(dir, recurrent, &resume_at) {}
+
+template <typename T>
+RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
+                        const FileSizes* resume_at) {
+  for (const CsvFile& f : kCsvFiles) {
+    if (!recurrent && std::string_view(f.name) == "time_grad_norms.csv") continue;
+    if (resume_at == nullptr) {
+      files_.push_back(std::make_unique<CsvWriter>(dir / f.name, f.header));
+    } else {
+      auto it = std::find_if(resume_at->begin(), resume_at->end(),
+                             [&](const auto& entry) { return entry.first == f.name; });
+      if (it == resume_at->end())
+        throw IoError(std::string("the checkpoint records no size for ") + f.name);
+      files_.push_back(std::make_unique<CsvWriter>(dir / f.name, it->second));
+    }
+    names_.emplace_back(f.name);
+  }
+  metrics_ = files_[0].get();
+  grad_norms_ = files_[1].get();
+  activations_ = files_[2].get();
+  eval_ = files_[3].get();
+  if (recurrent) time_grad_norms_ = files_[4].get();
+}
+
+template <typename T>
+FileSizes RunLogger<T>::file_sizes() {
+  FileSizes sizes;
+  for (std::size_t i = 0; i < files_.size(); ++i) {
+    files_[i]->flush();
+    sizes.emplace_back(names_[i], files_[i]->bytes());
+  }
+  return sizes;
 }
 
 template <typename T>
 void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
   const auto as_t = [](double x) { return static_cast<T>(x); };
-  metrics_.field(static_cast<long long>(info.step)).field(info.epoch).field(as_t(info.loss))
+  metrics_->field(static_cast<long long>(info.step)).field(info.epoch).field(as_t(info.loss))
       .field(as_t(info.grad_norm)).field(info.clipped ? 1 : 0)
       .field(as_t(info.grad_norm_clipped)).field(as_t(info.lr));
-  metrics_.end_row();
-  metrics_.flush();
+  metrics_->end_row();
+  metrics_->flush();
   if (!info.log_layers) return;
 
   const auto& params = model.params();
@@ -31,21 +81,21 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
   std::size_t i = 0;
   for (int layer = 1; layer <= model.num_layers(); ++layer) {
     for (; i < params.size() && params[i].layer == layer; ++i) {
-      grad_norms_.field(step).field(layer).field(params[i].kind)
+      grad_norms_->field(step).field(layer).field(params[i].kind)
           .field(as_t(info.param_grad_norms[i])).field(params[i].value.norm());
-      grad_norms_.end_row();
+      grad_norms_->end_row();
     }
     const LayerStats& s = stats[static_cast<std::size_t>(layer - 1)];
-    grad_norms_.field(step).field(layer).field("delta").field(as_t(s.delta_norm)).empty();
-    grad_norms_.end_row();
+    grad_norms_->field(step).field(layer).field("delta").field(as_t(s.delta_norm)).empty();
+    grad_norms_->end_row();
     if (s.hidden) {
-      activations_.field(step).field(layer).field(as_t(s.act_mean)).field(as_t(s.act_std))
+      activations_->field(step).field(layer).field(as_t(s.act_mean)).field(as_t(s.act_std))
           .field(s.act_saturated);
-      activations_.end_row();
+      activations_->end_row();
     }
   }
-  grad_norms_.flush();
-  activations_.flush();
+  grad_norms_->flush();
+  activations_->flush();
   if (time_grad_norms_) {
     // t counts from 1 within the sequence.
     const auto& norms = model.time_grad_norms();
@@ -63,16 +113,16 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
 template <typename T>
 void RunLogger<T>::on_eval(const EvalInfo& e) {
   const auto as_t = [](double x) { return static_cast<T>(x); };
-  eval_.field(e.epoch).field(static_cast<long long>(e.step)).field(as_t(e.train_loss));
-  if (e.classification) eval_.field(e.train_accuracy); else eval_.empty();
+  eval_->field(e.epoch).field(static_cast<long long>(e.step)).field(as_t(e.train_loss));
+  if (e.classification) eval_->field(e.train_accuracy); else eval_->empty();
   if (e.has_test) {
-    eval_.field(as_t(e.test_loss));
-    if (e.classification) eval_.field(e.test_accuracy); else eval_.empty();
+    eval_->field(as_t(e.test_loss));
+    if (e.classification) eval_->field(e.test_accuracy); else eval_->empty();
   } else {
-    eval_.empty().empty();
+    eval_->empty().empty();
   }
-  eval_.end_row();
-  eval_.flush();
+  eval_->end_row();
+  eval_->flush();
 }
 
 template class RunLogger<float>;

@@ -8,23 +8,37 @@
 #pragma once
 
 #include <filesystem>
+#include <cstdint>
 #include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "csv.h"
 #include "trainer.h"
 
 namespace nnlab {
 
+// Sizes in bytes of a run's CSV files, by file name.
+using FileSizes = std::vector<std::pair<std::string, std::uint64_t>>;
+
 template <typename T>
 class RunLogger final : public TrainObserver<T> {
  public:
   RunLogger(const std::filesystem::path& dir, bool recurrent);
+  // Continues the files of a resumed run, cut back to the sizes its checkpoint recorded.
+  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes& resume_at);
+  // Flushes every file and returns its size: what a checkpoint records.
+  FileSizes file_sizes();
   void on_step(const StepInfo& info, Model<T>& model) override;
   void on_eval(const EvalInfo& info) override;
 
  private:
-  CsvWriter metrics_, grad_norms_, activations_, eval_;
-  std::unique_ptr<CsvWriter> time_grad_norms_;  // recurrent models only
+  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes* resume_at);
+  // metrics, grad_norms, activations, eval, then time_grad_norms (recurrent models only)
+  std::vector<std::unique_ptr<CsvWriter>> files_;
+  std::vector<std::string> names_;
+  CsvWriter *metrics_, *grad_norms_, *activations_, *eval_, *time_grad_norms_ = nullptr;
 };
 
 }  // namespace nnlab

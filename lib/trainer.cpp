@@ -5,9 +5,8 @@
 #include <cmath>
 #include <memory>
 #include <numeric>
+#include <stdexcept>
 
-#include "optimizer.h"
-#include "rng.h"
 
 namespace nnlab {
 
@@ -115,7 +114,8 @@ void evaluate(Model<T>& model, const Head& head, const Samples<T>& set, double& 
 template <typename T>
 TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set,
                   const Samples<T>& test_set, const TrainConfig& config, const LogConfig& log,
-                  const TrainOptions& options, const std::vector<TrainObserver<T>*>& observers) {
+                  const TrainOptions& options, const std::vector<TrainObserver<T>*>& observers,
+                  const TrainState<T>* resume) {
   TrainResult result;
   std::vector<Param<T>>& params = model.params();
   Optimizer<T> optimizer(config, params);
@@ -141,17 +141,57 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
     result.last_eval = e;
     for (auto* o : observers) o->on_eval(e);
   };
+  // The state before epoch/batch/chunk (allocates: checkpoints are rare).
+  auto checkpoint = [&](int epoch, int batch_start, int next_chunk) {
+    TrainState<T> s;
+    s.steps = result.steps;
+    s.epoch = epoch;
+    s.batch_start = batch_start;
+    s.next_chunk = next_chunk;
+    s.order = order;
+    s.shuffle_rng = shuffle_rng.state();
+    if (next_chunk > 0) s.hidden = model.state();
+    s.optimizer = optimizer.state();
+    s.last_eval = result.last_eval;
+    for (auto* o : observers) o->on_checkpoint(s, model);
+  };
 
-  run_eval(0);
-  for (int epoch = 1; epoch <= config.epochs; ++epoch) {
-    if (config.shuffle) shuffle_rng.shuffle(order);
-    for (int start = 0; start < train_set.size(); start += batch_size) {
+  int first_epoch = 1, first_start = 0, first_chunk = 0;
+  if (resume != nullptr) {
+    if (resume->order.size() != order.size() || resume->epoch < 1 ||
+        resume->next_chunk < 0 || resume->next_chunk >= static_cast<int>(ranges.size()) ||
+        (resume->next_chunk > 0 && resume->hidden.empty()))
+      throw std::invalid_argument("the training state does not fit this run's data");
+    optimizer.set_state(resume->optimizer);
+    shuffle_rng.set_state(resume->shuffle_rng);
+    order = resume->order;
+    result.steps = resume->steps;
+    result.epochs = std::min(resume->epoch - 1, config.epochs);
+    result.last_eval = resume->last_eval;
+    first_epoch = resume->epoch;
+    first_start = resume->batch_start;
+    first_chunk = resume->next_chunk;
+  } else {
+    run_eval(0);
+  }
+  for (int epoch = first_epoch; epoch <= config.epochs; ++epoch) {
+    const bool resumed_epoch = resume != nullptr && epoch == first_epoch;
+    if (config.shuffle && !resumed_epoch) shuffle_rng.shuffle(order);
+    for (int start = resumed_epoch ? first_start : 0; start < train_set.size();
+         start += batch_size) {
       const int size = std::min(batch_size, train_set.size() - start);
       Batch<T>& batch = batches.gather(train_set, order, start, size);
-      model.reset_state(size);
+      std::size_t first = 0;
+      if (resumed_epoch && start == first_start && first_chunk > 0) {
+        model.set_state(resume->hidden);
+        first = static_cast<std::size_t>(first_chunk);
+      } else {
+        model.reset_state(size);
+      }
       // One update per truncated-BPTT chunk; the hidden state carries across chunks, gradients
       // do not. A chunk without a target only advances the state.
-      for (const StepRange range : ranges) {
+      for (std::size_t c = first; c < ranges.size(); ++c) {
+        const StepRange range = ranges[c];
         if (!chunk_has_target(batch.y, range)) {
           model.collect_stats(false);
           model.forward(batch, range, /*training=*/true);
@@ -196,7 +236,17 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
           return result;
         }
         optimizer.step(params, static_cast<T>(scale));
-        if (options.stop_requested && options.stop_requested()) {
+
+        const bool stop = options.stop_requested && options.stop_requested();
+        const bool requested = options.checkpoint_requested && options.checkpoint_requested();
+        const bool due = config.checkpoint_every > 0 && result.steps % config.checkpoint_every == 0;
+        if (stop || requested || due) {
+          if (c + 1 < ranges.size())
+            checkpoint(epoch, start, static_cast<int>(c + 1));
+          else
+            checkpoint(epoch, start + size, 0);
+        }
+        if (stop) {
           result.status = RunStatus::interrupted;
           return result;
         }
@@ -205,15 +255,18 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
     result.epochs = epoch;
     run_eval(epoch);
   }
+  checkpoint(config.epochs + 1, 0, 0);
   return result;
 }
 
 template TrainResult train(Model<float>&, const Head&, const Samples<float>&,
                            const Samples<float>&, const TrainConfig&, const LogConfig&,
-                           const TrainOptions&, const std::vector<TrainObserver<float>*>&);
+                           const TrainOptions&, const std::vector<TrainObserver<float>*>&,
+                           const TrainState<float>*);
 template TrainResult train(Model<double>&, const Head&, const Samples<double>&,
                            const Samples<double>&, const TrainConfig&, const LogConfig&,
-                           const TrainOptions&, const std::vector<TrainObserver<double>*>&);
+                           const TrainOptions&, const std::vector<TrainObserver<double>*>&,
+                           const TrainState<double>*);
 template double chunk_loss(Model<float>&, const Head&, const Batch<float>&, StepRange, bool,
                            long&);
 template double chunk_loss(Model<double>&, const Head&, const Batch<double>&, StepRange, bool,

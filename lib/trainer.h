@@ -11,6 +11,8 @@
 #include "config.h"
 #include "head.h"
 #include "model.h"
+#include "optimizer.h"
+#include "rng.h"
 
 namespace nnlab {
 
@@ -47,12 +49,30 @@ struct EvalInfo {
   double test_loss = 0, test_accuracy = 0;
 };
 
+// Where a run stands between two updates: with the model's parameters and buffers, everything
+// needed to continue it bit for bit (what a checkpoint holds).
+template <typename T>
+struct TrainState {
+  long steps = 0;              // updates done
+  int epoch = 1;               // the epoch in progress (epochs + 1 once training is over)
+  int batch_start = 0;         // position in `order` of the batch in progress (or the next one)
+  int next_chunk = 0;          // that batch's next truncated-BPTT chunk; 0 = not begun
+  std::vector<int> order;      // this epoch's sample order (after its shuffle)
+  RngState shuffle_rng;        // the shuffling generator, after this epoch's shuffle
+  std::vector<Mat<T>> hidden;  // the model's carried state when next_chunk > 0 (Model::state)
+  OptimizerState<T> optimizer;
+  EvalInfo last_eval;
+};
+
 template <typename T>
 class TrainObserver {
  public:
   virtual ~TrainObserver() = default;
   virtual void on_step(const StepInfo&, Model<T>&) {}
   virtual void on_eval(const EvalInfo&) {}
+  // A checkpoint is due (train.checkpoint_every, a request, an interruption, or the end): the
+  // model holds the state's parameters. Called after the step's on_step and update.
+  virtual void on_checkpoint(const TrainState<T>&, Model<T>&) {}
 };
 
 enum class RunStatus { completed, diverged, interrupted };
@@ -71,13 +91,17 @@ struct TrainResult {
 
 struct TrainOptions {
   std::uint64_t shuffle_seed = 0;
-  std::function<bool()> stop_requested;  // checked after every step
+  std::function<bool()> stop_requested;        // checked after every update: checkpoint, stop
+  std::function<bool()> checkpoint_requested;  // checked after every update: checkpoint, go on
 };
 
+// Trains from the start, or from `resume` (a state that an observer received from a run with the
+// same model, data and config; its parameters already loaded into the model).
 template <typename T>
 TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set,
                   const Samples<T>& test_set, const TrainConfig& config, const LogConfig& log,
-                  const TrainOptions& options, const std::vector<TrainObserver<T>*>& observers);
+                  const TrainOptions& options, const std::vector<TrainObserver<T>*>& observers,
+                  const TrainState<T>* resume = nullptr);
 
 // The chunks of one optimizer update each: [0, k), [k, 2k), ... over `steps` time steps, the
 // last one shorter when k does not divide steps; truncation 0 = one chunk of every step.
