@@ -78,7 +78,8 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   }
   spdlog::info("run directory: {}", dir.string());
 
-  std::signal(SIGINT, on_stop_signal);
+  // An ignored SIGINT stays ignored (a background job of a non-interactive shell, nohup).
+  if (std::signal(SIGINT, on_stop_signal) == SIG_IGN) std::signal(SIGINT, SIG_IGN);
   std::signal(SIGTERM, on_stop_signal);
   nnlab::TrainOptions train_options;
   train_options.stop_requested = [] { return g_stop_signal.load() != 0; };

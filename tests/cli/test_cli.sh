@@ -3,6 +3,9 @@
 # the run directory contract, validate, gradcheck, divergence, interrupts, determinism and the
 # README's depth sweep. Usage: test_cli.sh NNLAB_BINARY REPO_ROOT
 set -uo pipefail
+# Job control: background jobs get process groups of their own and do not ignore SIGINT, as
+# commands started from a terminal do not (a script's background jobs otherwise ignore it).
+set -m
 NNLAB=$(realpath "$1")
 ROOT=$(realpath "$2")
 WORK=$(mktemp -d)
