@@ -146,6 +146,7 @@ void check_same(const Config& a, const Config& b) {
   CHECK(ta.clip_threshold == tb.clip_threshold);
   CHECK(ta.shuffle == tb.shuffle);
   CHECK(ta.truncation == tb.truncation);
+  CHECK(ta.checkpoint_every == tb.checkpoint_every);
 
   CHECK(a.log.every == b.log.every);
   CHECK(a.log.dir == b.log.dir);
@@ -236,6 +237,7 @@ TEST_CASE("config: an empty object gives every documented default") {
   CHECK(c.train.clip_threshold == 0.0);
   CHECK(c.train.shuffle);
   CHECK(c.train.truncation == 0);
+  CHECK(c.train.checkpoint_every == 0);
 
   CHECK(c.log.every == 1);
   CHECK(c.log.dir == "runs");
@@ -667,10 +669,10 @@ TEST_CASE("config: unknown keys are reported with the likely key or the known ke
   SUBCASE("several unknown keys of one section are all reported, sorted by key") {
     check_issues(R"({"train": {"zeta": 1, "alpha": 2}})",
                  {{"train.alpha", "unknown key (known keys: \"batch_size\", \"beta1\", \"beta2\", "
-                                  "\"clip_threshold\", \"epochs\", \"eps\", \"lr\", \"momentum\", "
+                                  "\"checkpoint_every\", \"clip_threshold\", \"epochs\", \"eps\", \"lr\", \"momentum\", "
                                   "\"optimizer\", \"shuffle\", \"truncation\", \"weight_decay\")"},
                   {"train.zeta", "unknown key (known keys: \"batch_size\", \"beta1\", \"beta2\", "
-                                 "\"clip_threshold\", \"epochs\", \"eps\", \"lr\", \"momentum\", "
+                                 "\"checkpoint_every\", \"clip_threshold\", \"epochs\", \"eps\", \"lr\", \"momentum\", "
                                  "\"optimizer\", \"shuffle\", \"truncation\", \"weight_decay\")"}});
   }
 }
@@ -805,6 +807,11 @@ TEST_CASE("config: out-of-range values at each boundary") {
        "expected an integer in [0, 10000000], got 10000001"},
       {R"({"train": {"batch_size": -1}})", "train.batch_size",
        "expected an integer in [0, 10000000], got -1"},
+      {R"({"train": {"checkpoint_every": -1}})", "train.checkpoint_every",
+       "expected an integer in [0, 1000000000000], got -1"},
+      {R"({"train": {"checkpoint_every": 1.5}})", "train.checkpoint_every",
+       "expected an integer in [0, 1000000000000], got 1.5 (a number)"},
+      {R"({"train": {"checkpoint_every": 1000000000000}})", "", ""},
       {R"({"train": {"lr": 0}})", "train.lr", "expected a number in (0, 1e+06], got 0"},
       {R"({"train": {"lr": -1}})", "train.lr", "expected a number in (0, 1e+06], got -1"},
       {R"({"train": {"lr": 1e-12}})", "", ""},
@@ -1152,7 +1159,7 @@ TEST_CASE("config: to_json writes exactly the keys that apply") {
     CHECK(keys_of(j["model"]) ==
           "activation,batch_norm,bias_init,depth,gain,init,output,skip,type,width");
     CHECK(keys_of(j["train"]) ==
-          "batch_size,clip_threshold,epochs,lr,optimizer,shuffle,weight_decay");
+          "batch_size,checkpoint_every,clip_threshold,epochs,lr,optimizer,shuffle,weight_decay");
     CHECK(keys_of(j["log"]) == "dir,every,save_data");
     CHECK(j["name"] == "default-run");
     CHECK(j["model"]["init"] == "xavier_normal");
@@ -1163,7 +1170,7 @@ TEST_CASE("config: to_json writes exactly the keys that apply") {
   SUBCASE("adam: betas and eps, no momentum") {
     const json t = to_json(accept(R"({"train": {"optimizer": "adam"}})"))["train"];
     CHECK(keys_of(t) ==
-          "batch_size,beta1,beta2,clip_threshold,epochs,eps,lr,optimizer,shuffle,weight_decay");
+          "batch_size,beta1,beta2,checkpoint_every,clip_threshold,epochs,eps,lr,optimizer,shuffle,weight_decay");
     CHECK(t["lr"] == 0.001);
   }
   SUBCASE("momentum and nesterov: momentum, no betas") {
@@ -1172,7 +1179,7 @@ TEST_CASE("config: to_json writes exactly the keys that apply") {
       const json t =
           to_json(accept(R"({"train": {"optimizer": ")" + std::string(name) + R"("}})"))["train"];
       CHECK(keys_of(t) ==
-            "batch_size,clip_threshold,epochs,lr,momentum,optimizer,shuffle,weight_decay");
+            "batch_size,checkpoint_every,clip_threshold,epochs,lr,momentum,optimizer,shuffle,weight_decay");
     }
   }
   SUBCASE("csv: path, target, task, test_fraction, standardize; no generator keys") {
@@ -1207,7 +1214,7 @@ TEST_CASE("config: to_json writes exactly the keys that apply") {
           "bias_init,depth,forget_bias,gain,init,output,recurrent_gain,recurrent_init,type,width");
     CHECK(keys_of(j["data"]) == "length,test_size,train_size,type");
     CHECK(keys_of(j["train"]) ==
-          "batch_size,clip_threshold,epochs,lr,optimizer,shuffle,truncation,weight_decay");
+          "batch_size,checkpoint_every,clip_threshold,epochs,lr,optimizer,shuffle,truncation,weight_decay");
   }
 }
 
