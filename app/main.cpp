@@ -1,6 +1,6 @@
-// nnlab's command line: `train`, `validate` and `gradcheck` subcommands. Each is a trio of an
-// options struct, a setup function that declares its flags and a run function; main wires them
-// and maps errors to exit codes (see cli.h).
+// nnlab's command line: `train`, `validate`, `gradcheck`, `sweep` and `summarize` subcommands.
+// Each is a trio of an options struct, a setup function that declares its flags and a run
+// function; main wires them and maps errors to exit codes (see cli.h).
 #include <csignal>
 #include <cstdio>
 
@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "sweep_commands.h"
 
 int main(int argc, char** argv) {
   using namespace nnlab::cli;
@@ -27,6 +28,10 @@ int main(int argc, char** argv) {
   CLI::App* train_cmd = setup_train(app, train);
   CLI::App* validate_cmd = setup_validate(app, validate);
   CLI::App* gradcheck_cmd = setup_gradcheck(app, gradcheck);
+  SweepOptions sweep;
+  SummarizeOptions summarize;
+  CLI::App* sweep_cmd = setup_sweep(app, sweep);
+  CLI::App* summarize_cmd = setup_summarize(app, summarize);
 
   try {
     app.parse(argc, argv);
@@ -44,5 +49,7 @@ int main(int argc, char** argv) {
   if (train_cmd->parsed()) return run_train(train, common, argc, argv);
   if (validate_cmd->parsed()) return run_validate(validate);
   if (gradcheck_cmd->parsed()) return run_gradcheck(gradcheck);
+  if (sweep_cmd->parsed()) return run_sweep(sweep, common, argv[0]);
+  if (summarize_cmd->parsed()) return run_summarize(summarize);
   return kBadInput;
 }

@@ -2,6 +2,8 @@
 # Builds nnlab and runs the whole test suite (unit tests and command-line tests) with CTest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/install_deps.sh python3-torch  # PyTorch: the reference the tests compare against
+# python3-torch: the reference the tests compare nnlab against; parallel: GNU parallel, which the
+# sweep tests run scripts/sweep_parallel.sh with.
+scripts/install_deps.sh python3-torch parallel
 scripts/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2
