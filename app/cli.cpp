@@ -53,4 +53,19 @@ void report_config_error(const std::exception& error) {
   spdlog::error("{}", error.what());
 }
 
+int guarded(const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const ConfigError& e) {
+    report_config_error(e);
+    return kBadInput;
+  } catch (const DataError& e) {
+    spdlog::error("data: {}", e.what());
+    return kBadInput;
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return kRuntimeError;
+  }
+}
+
 }  // namespace nnlab::cli

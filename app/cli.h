@@ -2,6 +2,7 @@
 // file with its --set overrides into a checked Config.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -35,5 +36,9 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 
 // Prints a ConfigError (one line per problem) to stderr.
 void report_config_error(const std::exception& error);
+
+// Runs body (returning an exit code), mapping the library's errors to exit codes: bad input
+// (ConfigError, DataError) to kBadInput, anything else to kRuntimeError, each reported on stderr.
+int guarded(const std::function<int()>& body);
 
 }  // namespace nnlab::cli

@@ -170,26 +170,6 @@ std::string recorded_status(const std::filesystem::path& dir) {
   return summary["status"].get<std::string>();
 }
 
-// Runs body, mapping library errors to exit codes.
-template <typename F>
-int guarded(F&& body) {
-  try {
-    return body();
-  } catch (const ConfigError& e) {
-    report_config_error(e);
-    return kBadInput;
-  } catch (const DataError& e) {
-    spdlog::error("data: {}", e.what());
-    return kBadInput;
-  } catch (const IoError& e) {
-    spdlog::error("{}", e.what());
-    return kRuntimeError;
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kRuntimeError;
-  }
-}
-
 }  // namespace
 
 CLI::App* setup_train(CLI::App& app, TrainOptions& options) {

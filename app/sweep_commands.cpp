@@ -131,22 +131,6 @@ std::string now_text() {
   return buf;
 }
 
-template <typename F>
-int guarded(F&& body) {
-  try {
-    return body();
-  } catch (const ConfigError& e) {
-    report_config_error(e);
-    return kBadInput;
-  } catch (const DataError& e) {
-    spdlog::error("data: {}", e.what());
-    return kBadInput;
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return kRuntimeError;
-  }
-}
-
 // --index: the run's train command replaces this process, so its output, exit code and signals
 // are exactly train's.
 int run_one(const Sweep& sweep, std::size_t index, const std::string& exe,

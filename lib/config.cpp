@@ -86,11 +86,17 @@ std::string type_name(const json& v) {
   }
 }
 
-std::string show(const json& v) {
+}  // namespace
+
+std::string describe_json(const nlohmann::json& v) {
   std::string text = v.dump();
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return text + " (" + type_name(v) + ")";
 }
+
+namespace {
+
+std::string show(const json& v) { return describe_json(v); }
 
 std::string format_number(double x) {
   char buf[64];

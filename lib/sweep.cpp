@@ -26,25 +26,9 @@ constexpr std::size_t kMaxRuns = 1'000'000;
 constexpr std::uint64_t kMaxSeedCount = 100'000;
 constexpr std::size_t kMaxNameBytes = 200;
 
-std::string type_name(const ordered_json& v) {
-  switch (v.type()) {
-    case ordered_json::value_t::null: return "null";
-    case ordered_json::value_t::boolean: return "a boolean";
-    case ordered_json::value_t::string: return "a string";
-    case ordered_json::value_t::array: return "an array";
-    case ordered_json::value_t::object: return "an object";
-    case ordered_json::value_t::number_float: return "a number";
-    default: return "an integer";
-  }
-}
-
-std::string show(const ordered_json& v) {
-  std::string text = v.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return text + " (" + type_name(v) + ")";
-}
-
 json plain(const ordered_json& v) { return json::parse(v.dump()); }
+
+std::string show(const ordered_json& v) { return describe_json(plain(v)); }
 
 // A key of a "--set": dotted segments, none empty, no '='.
 std::optional<std::string> key_problem(const std::string& key) {
