@@ -2,34 +2,8 @@
 # End-to-end tests of the nnlab command line: exit codes, refused configs that create nothing,
 # the run directory contract, validate, gradcheck, divergence, interrupts, determinism and the
 # README's depth sweep. Usage: test_cli.sh NNLAB_BINARY REPO_ROOT
-set -uo pipefail
-# Job control: background jobs get process groups of their own and do not ignore SIGINT, as
-# commands started from a terminal do not (a script's background jobs otherwise ignore it).
-set -m
-NNLAB=$(realpath "$1")
-ROOT=$(realpath "$2")
-WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
-cd "$WORK"
-passed=0
-failed=0
+source "$(dirname "$0")/common.sh" "$@"
 
-check() {  # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $what" >&2
-  fi
-}
-
-# Runs nnlab, capturing stdout, stderr and the exit code.
-run() {
-  "$NNLAB" "$@" >"$WORK/out" 2>"$WORK/err"
-  code=$?
-}
 
 cat >"$WORK/good.json" <<'JSON'
 {"name": "good", "seed": 2,
@@ -202,5 +176,4 @@ for name in iris wine quickstart; do
   check "configs/$name.json trains" test "$code" -eq 0
 done
 
-echo "cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish cli

@@ -4,28 +4,7 @@
 # Ctrl-C stopping a plain bash loop, --resume's refusals, and SLURM ids in summary.json. Every
 # resumed run must end byte-identical to an uninterrupted one.
 # Usage: test_resume.sh NNLAB_BINARY REPO_ROOT
-set -uo pipefail
-# Job control: background jobs get process groups of their own and do not ignore SIGINT, as
-# commands started from a terminal do not (a script's background jobs otherwise ignore it).
-set -m
-NNLAB=$(realpath "$1")
-ROOT=$(realpath "$2")
-WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
-cd "$WORK"
-passed=0
-failed=0
-
-check() {  # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $what" >&2
-  fi
-}
+source "$(dirname "$0")/common.sh" "$@"
 
 # A truncated LSTM (three updates per batch, state carried between them) that trains for a few
 # seconds, and an MLP with batch norm and momentum.
@@ -158,10 +137,6 @@ check "the interrupted run of the loop says so" \
   test "$(summary_field "$WORK/loop/seed-1" "d['status']")" = interrupted
 
 # --- --resume refusals and no-ops ----------------------------------------------------------------
-run() {
-  "$NNLAB" "$@" >"$WORK/out" 2>"$WORK/err"
-  code=$?
-}
 mkdir -p "$WORK/empty"
 run train --resume "$WORK/empty"
 check "--resume of a non-run directory exits 2" test "$code" -eq 2
@@ -200,5 +175,4 @@ check "summary records threads, seeds, host and times" \
 check "without SLURM there is no slurm field" \
   test "$(summary_field "$WORK/mlp-ref" "'slurm' in d")" = False
 
-echo "resume: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish resume

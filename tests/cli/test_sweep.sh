@@ -4,40 +4,8 @@
 # runs, diverged and failed runs not stopping the others and setting the exit code, SIGTERM/SIGINT
 # forwarded to the runs, the summary CSV, the bash-loop script stopping on a run's SIGINT and the
 # GNU parallel script. Usage: test_sweep.sh NNLAB_BINARY REPO_ROOT
-set -uo pipefail
-# Job control: background jobs get process groups of their own and do not ignore SIGINT, as
-# commands started from a terminal do not (a script's background jobs otherwise ignore it).
-set -m
-NNLAB=$(realpath "$1")
-ROOT=$(realpath "$2")
-WORK=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK"
+source "$(dirname "$0")/common.sh" "$@"
 export NNLAB  # for the scripts
-PY=/usr/bin/python3
-passed=0
-failed=0
-
-check() {  # check "description" command...
-  local what=$1
-  shift
-  if "$@"; then
-    passed=$((passed + 1))
-  else
-    failed=$((failed + 1))
-    echo "FAIL: $what" >&2
-  fi
-}
-
-run() {  # runs nnlab, capturing stdout, stderr and the exit code
-  "$NNLAB" "$@" >"$WORK/out" 2>"$WORK/err"
-  code=$?
-}
 
 # Waits (up to 10 s) until FILE has more than N lines.
 wait_lines() {
@@ -326,5 +294,4 @@ else
   check "GNU parallel is installed (scripts/test.sh installs the Debian package parallel)" false
 fi
 
-echo "sweep: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish sweep
