@@ -1,6 +1,6 @@
 // `nnlab summarize`: one CSV row per run directory under a directory (a sweep's, or any), with the
 // config keys that vary, the final figures from summary.json and gradient-norm figures streamed
-// from grad_norms.csv. The columns are a contract (notes/contracts.md, README "Sweeps"):
+// from grad_norms.csv. The columns are a contract (README "Sweeps"):
 //   run, <key columns>, seed, status, steps, epochs, train_loss, train_accuracy, test_loss,
 //   test_accuracy, layers, first_layer_grad, last_layer_grad, first_layer_delta,
 //   last_layer_delta, first_layer_grad_end, last_layer_grad_end, wall_time_seconds
