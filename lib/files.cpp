@@ -15,7 +15,10 @@ namespace nnlab {
 namespace fs = std::filesystem;
 
 void write_file_atomic(const fs::path& path, std::string_view content) {
-  const fs::path tmp = path.string() + ".tmp" + std::to_string(::getpid());
+  // Unique per host and process: array tasks on several nodes may share a file system.
+  char host[256] = {0};
+  ::gethostname(host, sizeof host - 1);
+  const fs::path tmp = path.string() + ".tmp." + host + "." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw IoError("cannot create " + tmp.string() + ": " + std::strerror(errno));
   std::size_t written = 0;
