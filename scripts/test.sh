@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # python3-torch: the reference the tests compare nnlab against; parallel: GNU parallel, which the
-# sweep tests run scripts/sweep_parallel.sh with.
-scripts/install_deps.sh python3-torch parallel
+# sweep tests run scripts/sweep_parallel.sh with; python3-matplotlib and gnuplot-nox: the plot
+# scripts, which tests/cli/test_plots.sh runs.
+scripts/install_deps.sh python3-torch parallel python3-matplotlib gnuplot-nox
 scripts/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2
