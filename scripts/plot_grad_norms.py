@@ -202,12 +202,24 @@ def plot_run(args):
     if loss is not None:
         steps, y = loss
         positive = y[np.isfinite(y)]
-        ax_loss.plot(steps, np.where(np.isfinite(y), y, np.nan), color="black", lw=1)
+        y = np.where(np.isfinite(y), y, np.nan)
+        window = len(y) // 40
+        if window >= 3:  # many steps: the raw batch losses faint, a running mean over them
+            ax_loss.plot(steps, y, color="0.7", lw=0.6, label="batch")
+            kernel = np.ones(window) / window
+            smooth = np.convolve(np.nan_to_num(y), kernel, mode="valid")
+            # nan_to_num would bias the windows with a nan in them: leave those out
+            smooth[np.convolve(np.isnan(y), kernel, mode="valid") > 0] = np.nan
+            ax_loss.plot(steps[window - 1:], smooth, color="black", lw=1.2,
+                         label=f"mean of {window} steps")
+            ax_loss.legend(fontsize="x-small", loc="upper right", frameon=False)
+        else:
+            ax_loss.plot(steps, y, color="black", lw=1)
         if positive.size and positive.min() > 0 and positive.max() / positive.min() > 20:
             ax_loss.set_yscale("log")
         if bad_step is not None:
             ax_loss.axvline(bad_step, color="red", ls="--", lw=1)
-        ax_loss.set_ylabel("loss (batch)")
+        ax_loss.set_ylabel("loss")
         ax_loss.grid(True, alpha=0.3)
         ax_loss.set_xlabel("step")
     else:
@@ -289,8 +301,8 @@ def plot_time(args):
     if not os.path.isfile(path):
         kind = model_type(args.run_dir)
         if kind is not None and kind not in ("rnn", "lstm", "gru"):
-            raise InputError(f"{args.run_dir}: a {kind} run has no time steps: `time` needs a "
-                             f"recurrent run (model.type rnn, lstm or gru)")
+            raise InputError(f"{args.run_dir}: model.type is {kind}, which has no time steps: "
+                             f"`time` needs a recurrent run (rnn, lstm or gru)")
         raise InputError(f"{path}: no such file (`time` needs a recurrent run)")
     _, rows = read_csv(path, ["step", "layer", "t", "grad_norm"])
     if not rows:
@@ -389,40 +401,49 @@ def plot_sweep(args):
         colors = {v: cycle[i % len(cycle)] for i, v in enumerate(by_values)}
 
     fig, ax = plt.subplots(figsize=(8, 5), constrained_layout=True)
-    dropped_nonfinite = dropped_empty = 0
+    dropped_nonfinite = 0
     any_band = False
     all_y = []
-    for b in by_values:
-        px, mean, lo, hi = [], [], [], []
+    handles = []  # in --by order
+    for k, b in enumerate(by_values):
+        # Categories: no line between them; each --by value a little apart, with min-max bars.
+        dodge = 0 if numeric_x else 0.3 * (k - (len(by_values) - 1) / 2) / len(by_values)
+        px, mean, lo, hi, diverged_x = [], [], [], [], []
         for xv in x_values:
-            ys = [number(r[args.y]) for r in groups.get((b, xv), [])]
-            dropped_empty += sum(1 for r in groups.get((b, xv), []) if r[args.y] == "")
-            finite = [y for y in ys if math.isfinite(y)]
-            dropped_nonfinite += sum(1 for r, y in zip(groups.get((b, xv), []), ys)
-                                     if r[args.y] != "" and not math.isfinite(y))
-            if args.logy:
-                finite = [y for y in finite if y > 0]
-            if not finite:
+            group = groups.get((b, xv), [])
+            if not group:
                 continue
-            px.append(x_pos[xv])
-            mean.append(float(np.mean(finite)))
-            lo.append(min(finite))
-            hi.append(max(finite))
+            ys = [number(r[args.y]) for r in group if r[args.y] != ""]  # empty: not applicable
+            finite = [y for y in ys if math.isfinite(y) and (y > 0 or not args.logy)]
+            nonfinite = sum(1 for y in ys if not math.isfinite(y))
+            dropped_nonfinite += nonfinite
+            if nonfinite:
+                diverged_x.append(x_pos[xv] + dodge)
+            # A point with nothing to draw is a gap in the line, not a line across it.
+            px.append(x_pos[xv] + dodge)
+            mean.append(float(np.mean(finite)) if finite else math.nan)
+            lo.append(min(finite) if finite else math.nan)
+            hi.append(max(finite) if finite else math.nan)
             any_band |= len(finite) > 1
-        if not px:
-            continue
-        all_y += lo + hi
+        mean, lo, hi = np.array(mean), np.array(lo), np.array(hi)
+        if diverged_x:
+            ax.plot(diverged_x, np.ones(len(diverged_x)), ls="none", marker="x", ms=8, mew=1.8,
+                    color=colors[b], transform=ax.get_xaxis_transform(), clip_on=False)
         label = f"{b}" if args.by else None
+        if not np.isfinite(mean).any():
+            handles += ax.plot([], [], marker="o", ls="-" if numeric_x else "none",
+                               color=colors[b], label=label)  # still in the legend
+            continue
+        all_y += list(lo[np.isfinite(lo)]) + list(hi[np.isfinite(hi)])
         if numeric_x:
-            ax.plot(px, mean, marker="o", color=colors[b], lw=1.8, label=label)
-            if any(h > l for l, h in zip(lo, hi)):
-                ax.fill_between(px, lo, hi, color=colors[b], alpha=0.18, lw=0)
-        else:  # categories: no line between them; each --by value a little apart, min-max bars
-            dodge = 0.3 * (by_values.index(b) - (len(by_values) - 1) / 2) / max(len(by_values), 1)
-            px = [x + dodge for x in px]
-            err = [[m - l for m, l in zip(mean, lo)], [h - m for m, h in zip(mean, hi)]]
-            ax.errorbar(px, mean, yerr=err, fmt="o", color=colors[b], ms=7, capsize=4,
-                        elinewidth=1.5, label=label)
+            handles += ax.plot(px, mean, marker="o", color=colors[b], lw=1.8, label=label)
+            if (hi > lo).any():
+                ax.fill_between(px, lo, hi, where=np.isfinite(mean), color=colors[b], alpha=0.18,
+                                lw=0)
+        else:
+            handles.append(ax.errorbar(px, mean, yerr=[mean - lo, hi - mean], fmt="o",
+                                       color=colors[b], ms=7, capsize=4, elinewidth=1.5,
+                                       label=label))
     if not all_y:
         raise InputError(f"{args.summary}: no finite{' positive' if args.logy else ''} value of "
                          f"{args.y} to plot" + ("; try --no-logy" if args.logy else ""))
@@ -435,7 +456,6 @@ def plot_sweep(args):
     if numeric_x:
         if len(x_values) <= 12:
             ax.set_xticks([x_pos[v] for v in x_values], x_values)
-            ax.minorticks_off() if not args.logy else None
     else:
         crowded = sum(map(len, x_values)) > 70
         ax.set_xticks(range(len(x_values)), x_values, rotation=30 if crowded else 0,
@@ -451,10 +471,10 @@ def plot_sweep(args):
     if args.logy:
         ax.grid(True, which="minor", axis="y", alpha=0.1)
     if args.by:
-        ax.legend(title=args.by, fontsize="small")
+        ax.legend(handles=handles, title=args.by, fontsize="small")
     notes = []
     if dropped_nonfinite:
-        notes.append(f"{dropped_nonfinite} run(s) with nan/inf {args.y} left out")
+        notes.append(f"{dropped_nonfinite} run(s) with nan/inf {args.y} left out (x on the top edge)")
     if args.logy and any(0 >= number(r[args.y]) for r in rows if r[args.y] != ""):
         notes.append("values ≤ 0 left out (log scale)")
     if notes:

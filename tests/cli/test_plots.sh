@@ -73,6 +73,10 @@ plot sweep summary.csv --x model.init --y test_accuracy --by model.depth --no-lo
 check "sweep, a string key on x: a PNG" png cat.png
 plot sweep summary.csv --x model.depth --y last_layer_grad --where model.init=he_normal --out where.png
 check "sweep --where, no --by: a PNG" png where.png
+check "sweep --where: no note about mixed keys" test ! -s err
+plot sweep summary.csv --x model.depth --y last_layer_grad --out mixed.png
+check "sweep averaging over another swept key: a note says so" \
+  grep -q "note: each point averages over different values of model.init" err
 
 # A sweep where some runs' figures are nan or inf (diverged) and some empty (not applicable).
 "$PY" - <<'PY'
