@@ -76,7 +76,8 @@ def check_run_dir(run_dir):
 
 
 def layer_series(run_dir, param):
-    """{layer: (steps, grad_norms)} of one param from grad_norms.csv, plus the param used per layer.
+    """{layer: (steps, grad_norms)} of one param from grad_norms.csv, the param used per layer,
+    and the number of layers (the output layer's number).
 
     param "auto": each layer's weight matrix, W, or W_ih for a recurrent layer (as summarize's
     first_layer_grad)."""
@@ -85,9 +86,12 @@ def layer_series(run_dir, param):
     if not rows:
         raise InputError(f"{path}: no rows (the run logged no step yet)")
     by_layer = {}  # layer -> param -> [(step, norm)]
-    for r in rows:
-        by_layer.setdefault(int(r["layer"]), {}).setdefault(r["param"], []).append(
-            (int(r["step"]), number(r["grad_norm"])))
+    for line, r in enumerate(rows, start=2):
+        try:
+            by_layer.setdefault(int(r["layer"]), {}).setdefault(r["param"], []).append(
+                (int(r["step"]), number(r["grad_norm"])))
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: line {line}: step and layer must be integers") from None
     series, used = {}, {}
     for layer in sorted(by_layer):
         params = by_layer[layer]
@@ -103,7 +107,7 @@ def layer_series(run_dir, param):
     if not series:
         available = sorted({p for ps in by_layer.values() for p in ps})
         raise InputError(f"{path}: no param {param!r} (params: {', '.join(available)})")
-    return series, used
+    return series, used, max(by_layer)
 
 
 def param_label(used):
@@ -153,7 +157,7 @@ def layer_legend_or_colorbar(fig, ax, layers, palette, bounds):
 
 def plot_run(args):
     check_run_dir(args.run_dir)
-    series, used = layer_series(args.run_dir, args.param)
+    series, used, output_layer = layer_series(args.run_dir, args.param)
     layers = sorted(series)
     colors, palette, bounds = layer_colors(layers)
 
@@ -178,7 +182,7 @@ def plot_run(args):
         y = np.where(finite_positive(y), y, np.nan)  # log scale: nan/inf/0 are gaps
         label = f"{layer}" if args.param != "auto" or len(set(used.values())) == 1 \
             else f"{layer} ({used[layer]})"
-        if layer == layers[-1] and len(layers) > 1:
+        if layer == output_layer and output_layer > 1:
             label += " (output)"
         ax.plot(steps, y, color=colors[layer], label=label, lw=1.4,
                 marker="o" if few else None, ms=3)
@@ -231,7 +235,7 @@ def plot_run(args):
 
 def plot_heatmap(args):
     check_run_dir(args.run_dir)
-    series, used = layer_series(args.run_dir, args.param)
+    series, used, _ = layer_series(args.run_dir, args.param)
     layers = sorted(series)
     steps = np.unique(np.concatenate([s for s, _ in series.values()]))
     grid = np.full((len(layers), len(steps)), np.nan)
@@ -308,8 +312,12 @@ def plot_time(args):
     if not rows:
         raise InputError(f"{path}: no rows (the run logged no step yet)")
     data = {}  # (layer, step) -> [(t, norm)]
-    for r in rows:
-        data.setdefault((int(r["layer"]), int(r["step"])), []).append((int(r["t"]), number(r["grad_norm"])))
+    for line, r in enumerate(rows, start=2):
+        try:
+            data.setdefault((int(r["layer"]), int(r["step"])), []).append(
+                (int(r["t"]), number(r["grad_norm"])))
+        except (TypeError, ValueError):
+            raise InputError(f"{path}: line {line}: step, layer and t must be integers") from None
     layers = sorted({l for l, _ in data})
     logged = sorted({s for _, s in data})
     steps = pick_steps(logged, args.steps)
@@ -552,6 +560,9 @@ def main(argv):
         fig.savefig(out, dpi=args.dpi)
     except InputError as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except (csv.Error, UnicodeDecodeError, ValueError, KeyError) as e:  # a file that is not nnlab's
+        print(f"error: unreadable input: {e}", file=sys.stderr)
         return 2
     except OSError as e:
         print(f"error: {e}", file=sys.stderr)

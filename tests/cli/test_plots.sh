@@ -73,7 +73,7 @@ plot sweep summary.csv --x model.init --y test_accuracy --by model.depth --no-lo
 check "sweep, a string key on x: a PNG" png cat.png
 plot sweep summary.csv --x model.depth --y last_layer_grad --where model.init=he_normal --out where.png
 check "sweep --where, no --by: a PNG" png where.png
-check "sweep --where: no note about mixed keys" test ! -s err
+check "sweep --where: no note about mixed keys" test ! "$(grep -c "note: each point" err)" -gt 0
 plot sweep summary.csv --x model.depth --y last_layer_grad --out mixed.png
 check "sweep averaging over another swept key: a note says so" \
   grep -q "note: each point averages over different values of model.init" err
@@ -115,6 +115,17 @@ plot sweep no_such.csv --x a --y b
 check "missing CSV: exit 2" test "$code" -eq 2
 plot sweep summary.csv --x model.depth --y first_layer_grad --where model.init=lecun
 check "--where matching nothing: exit 2" test "$code" -eq 2
+plot time rnn --steps 9999
+check "time --steps not logged: exit 2" test "$code" -eq 2
+plot sweep summary.csv --x model.init --y first_layer_grad --logx
+check "--logx on a string key: exit 2" test "$code" -eq 2
+mkdir -p fresh && cp mlp/config.json fresh/ && head -1 mlp/grad_norms.csv >fresh/grad_norms.csv
+plot run fresh
+check "a run with no logged step yet: exit 2" test "$code" -eq 2
+check "a run with no logged step yet: says so" grep -q "no rows" err
+printf 'step,layer,param,grad_norm,value_norm\n1,x,W,1,1\n' >fresh/grad_norms.csv
+plot heatmap fresh
+check "a grad_norms.csv that is not nnlab's: exit 2" test "$code" -eq 2
 plot nonsense
 check "unknown mode: exit 2" test "$code" -eq 2
 gnuplot -e "run='mlp'" -e "param='W_hh'" "$GP" 2>err
