@@ -3,9 +3,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # python3-torch: the reference the tests compare nnlab against; parallel: GNU parallel, which the
-# sweep tests run scripts/sweep_parallel.sh with; slurmctld, slurmd, slurm-client, munge: the
+# sweep tests run scripts/sweep_parallel.sh with; python3-matplotlib and gnuplot-nox: the plot
+# scripts, which tests/cli/test_plots.sh runs; slurmctld, slurmd, slurm-client, munge: the
 # one-node Slurm cluster tests/cli/test_slurm.sh starts (scripts/slurm_local_cluster.sh) to run a
 # sweep as an array job.
-scripts/install_deps.sh python3-torch parallel slurmctld slurmd slurm-client munge
+scripts/install_deps.sh python3-torch parallel python3-matplotlib gnuplot-nox slurmctld slurmd \
+  slurm-client munge
 scripts/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2
