@@ -2,6 +2,7 @@
 // (units, B) matrices. One small struct with a switch, no class per activation.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 
 #include "config.h"
@@ -9,14 +10,108 @@
 
 namespace nnlab {
 
+// Reductions of the logged statistics over every entry of a (rows, cols) matrix or block with
+// unit inner stride, in a fixed order (so results are reproducible) and in independent lanes (so
+// the compiler vectorises them: a plain running sum in double is one long dependency chain).
+namespace stats_detail {
+constexpr int kLanes = 16;
+// f(column pointer, rows) for every column.
+template <typename Derived, typename F>
+void for_columns(const Eigen::MatrixBase<Derived>& x, F&& f) {
+  const auto& d = x.derived();
+  for (Eigen::Index j = 0; j < d.cols(); ++j) f(d.data() + j * d.outerStride(), d.rows());
+}
+}  // namespace stats_detail
+
+// Mean and population standard deviation of every entry, in double, in two passes (the one-pass
+// sqrt(E[x^2] - mean^2) cancels badly when the spread is small against the mean, e.g. for
+// saturated units).
+template <typename Derived>
+void mean_and_std(const Eigen::MatrixBase<Derived>& x, double& mean, double& std) {
+  using stats_detail::kLanes;
+  const double count = static_cast<double>(x.size());
+  double acc[kLanes] = {};
+  double tail = 0;
+  stats_detail::for_columns(x, [&](const auto* p, Eigen::Index n) {
+    Eigen::Index i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (int k = 0; k < kLanes; ++k) acc[k] += static_cast<double>(p[i + k]);
+    for (; i < n; ++i) tail += static_cast<double>(p[i]);
+  });
+  double sum = tail;
+  for (double a : acc) sum += a;
+  mean = sum / count;
+  double dev[kLanes] = {};
+  tail = 0;
+  const double m = mean;
+  stats_detail::for_columns(x, [&](const auto* p, Eigen::Index n) {
+    Eigen::Index i = 0;
+    for (; i + kLanes <= n; i += kLanes)
+      for (int k = 0; k < kLanes; ++k) {
+        const double d = static_cast<double>(p[i + k]) - m;
+        dev[k] += d * d;
+      }
+    for (; i < n; ++i) {
+      const double d = static_cast<double>(p[i]) - m;
+      tail += d * d;
+    }
+  });
+  double squares = tail;
+  for (double d : dev) squares += d;
+  std = std::sqrt(squares / count);
+}
+
+// The number of entries for which pred(x) holds (pred on one entry; vectorisable).
+template <typename Derived, typename Pred>
+Eigen::Index count_if(const Eigen::MatrixBase<Derived>& x, Pred pred) {
+  Eigen::Index count = 0;
+  stats_detail::for_columns(x, [&](const auto* p, Eigen::Index n) {
+    int c = 0;
+    for (Eigen::Index i = 0; i < n; ++i) c += pred(p[i]) ? 1 : 0;
+    count += c;
+  });
+  return count;
+}
+
+// The same over two matrices of one shape: pred(z, a) on entries at the same position.
+template <typename DerivedZ, typename DerivedA, typename Pred>
+Eigen::Index count_if(const Eigen::MatrixBase<DerivedZ>& z, const Eigen::MatrixBase<DerivedA>& a,
+                      Pred pred) {
+  Eigen::Index count = 0;
+  const auto& dz = z.derived();
+  const auto& da = a.derived();
+  for (Eigen::Index j = 0; j < dz.cols(); ++j) {
+    const auto* pz = dz.data() + j * dz.outerStride();
+    const auto* pa = da.data() + j * da.outerStride();
+    int c = 0;
+    for (Eigen::Index i = 0; i < dz.rows(); ++i) c += pred(pz[i], pa[i]) ? 1 : 0;
+    count += c;
+  }
+  return count;
+}
+
+// Saturation tests of single gate values (see ActivationFn::saturated_fraction): derivative below
+// 5% of its maximum. sigmoid' = s (1 - s) <= 1/4; tanh' = 1 - g^2 <= 1.
+template <typename T>
+inline bool sigmoid_saturated(T s) {
+  return s * (T(1) - s) < T(0.05 * 0.25);
+}
+template <typename T>
+inline bool tanh_saturated(T g) {
+  return T(1) - g * g < T(0.05);
+}
+
 struct ActivationFn {
   Activation kind = Activation::tanh;
   double negative_slope = 0.01;  // leaky_relu
   double elu_alpha = 1.0;        // elu
 
-  // a = act(z). z, a: (units, B).
-  template <typename T>
-  void forward(const Mat<T>& z, Mat<T>& a) const {
+  // a = act(z). z, a: (units, B) matrices or blocks of one shape (a may be a block to write).
+  template <typename DerivedZ, typename DerivedA>
+  void forward(const Eigen::MatrixBase<DerivedZ>& z,
+               const Eigen::MatrixBase<DerivedA>& a_out) const {
+    using T = typename DerivedZ::Scalar;
+    auto& a = const_cast<Eigen::MatrixBase<DerivedA>&>(a_out).derived();
     const T slope = static_cast<T>(negative_slope), alpha = static_cast<T>(elu_alpha);
     switch (kind) {
       case Activation::sigmoid: a = (T(1) + (-z.array()).exp()).inverse().matrix(); break;
@@ -32,9 +127,13 @@ struct ActivationFn {
     }
   }
 
-  // dz = da * act'(z), using the cached z and a = act(z). All (units, B).
-  template <typename T>
-  void backward(const Mat<T>& da, const Mat<T>& z, const Mat<T>& a, Mat<T>& dz) const {
+  // dz = da * act'(z), using the cached z and a = act(z). All (units, B), matrices or blocks.
+  template <typename DerivedDA, typename DerivedZ, typename DerivedA, typename DerivedDZ>
+  void backward(const Eigen::MatrixBase<DerivedDA>& da, const Eigen::MatrixBase<DerivedZ>& z,
+                const Eigen::MatrixBase<DerivedA>& a,
+                const Eigen::MatrixBase<DerivedDZ>& dz_out) const {
+    using T = typename DerivedZ::Scalar;
+    auto& dz = const_cast<Eigen::MatrixBase<DerivedDZ>&>(dz_out).derived();
     const T slope = static_cast<T>(negative_slope), alpha = static_cast<T>(elu_alpha);
     switch (kind) {
       case Activation::sigmoid: dz = (da.array() * a.array() * (T(1) - a.array())).matrix(); break;
@@ -53,23 +152,25 @@ struct ActivationFn {
   // The fraction of entries whose local derivative act'(z) is below 5% of the activation's
   // largest derivative: saturated sigmoid/tanh units, dead (z <= 0) ReLUs, deep-negative ELUs.
   // Leaky ReLU counts z <= 0 when its slope is below 5%. Identity never saturates.
-  template <typename T>
-  double saturated_fraction(const Mat<T>& z, const Mat<T>& a) const {
+  template <typename DerivedZ, typename DerivedA>
+  double saturated_fraction(const Eigen::MatrixBase<DerivedZ>& z,
+                            const Eigen::MatrixBase<DerivedA>& a) const {
+    using T = typename DerivedZ::Scalar;
     if (z.size() == 0) return 0.0;
     Eigen::Index count = 0;
     switch (kind) {
-      case Activation::sigmoid:  // act' = a(1-a) <= 0.25
-        count = (a.array() * (T(1) - a.array()) < T(0.05 * 0.25)).count();
-        break;
-      case Activation::tanh: count = (T(1) - a.array().square() < T(0.05)).count(); break;
-      case Activation::relu: count = (z.array() <= T(0)).count(); break;
+      case Activation::sigmoid: count = count_if(a, [](T s) { return sigmoid_saturated(s); }); break;
+      case Activation::tanh: count = count_if(a, [](T g) { return tanh_saturated(g); }); break;
+      case Activation::relu: count = count_if(z, [](T x) { return x <= T(0); }); break;
       case Activation::leaky_relu:
-        count = negative_slope < 0.05 ? (z.array() <= T(0)).count() : 0;
+        count = negative_slope < 0.05 ? count_if(z, [](T x) { return x <= T(0); }) : 0;
         break;
       case Activation::elu: {
         const T max_derivative = static_cast<T>(std::max(1.0, elu_alpha));
-        count = (z.array() <= T(0) && a.array() + static_cast<T>(elu_alpha) <
-                                          T(0.05) * max_derivative).count();
+        const T alpha = static_cast<T>(elu_alpha);
+        count = count_if(z, a, [&](T x, T y) {
+          return x <= T(0) && y + alpha < T(0.05) * max_derivative;
+        });
         break;
       }
       case Activation::identity: count = 0; break;

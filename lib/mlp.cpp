@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "blas.h"
 #include "errors.h"
 #include "init.h"
 
@@ -46,6 +47,7 @@ struct Mlp<T>::Workspace {
 
 template <typename T>
 Mlp<T>::Mlp(MlpSpec spec) : spec_(std::move(spec)) {
+  use_single_thread_blas();
   const int hidden = static_cast<int>(spec_.widths.size());
   int fan_in = spec_.inputs;
   auto add = [&](int layer, const char* kind, int rows, int cols) {
@@ -168,10 +170,7 @@ void Mlp<T>::forward(const Batch<T>& batch, StepRange, bool training) {
       LayerStats& s = this->layer_stats_[l];
       // Two passes in double: sqrt(E[h^2] - mean^2) cancels badly for saturated units,
       // exactly the case this file is for.
-      const double count = static_cast<double>(w.h[l].size());
-      const double mean = w.h[l].template cast<double>().sum() / count;
-      s.act_mean = mean;
-      s.act_std = std::sqrt((w.h[l].template cast<double>().array() - mean).square().sum() / count);
+      mean_and_std(w.h[l], s.act_mean, s.act_std);
       s.act_saturated = spec_.activation.saturated_fraction(*pre, w.h[l]);
     }
   }

@@ -11,6 +11,7 @@
 
 #include <Eigen/Eigenvalues>
 
+#include "blas.h"
 #include "errors.h"
 
 namespace nnlab {
@@ -73,22 +74,6 @@ double spectral_radius(const Mat<double>& square) {
   return solver.eigenvalues().cwiseAbs().maxCoeff();
 }
 
-namespace {
-
-// sigmoid'(a) = s (1 - s) <= 1/4 and tanh'(a) = 1 - g^2 <= 1: the number of gate values whose
-// derivative is below 5% of its maximum (activation.h's definition of saturation).
-template <typename Block>
-double saturated_sigmoid(const Block& s) {
-  using S = typename Block::Scalar;
-  return static_cast<double>((s.array() * (S(1) - s.array()) < S(0.05 * 0.25)).count());
-}
-template <typename Block>
-double saturated_tanh(const Block& g) {
-  using S = typename Block::Scalar;
-  return static_cast<double>((S(1) - g.array().square() < S(0.05)).count());
-}
-
-}  // namespace
 
 template <typename T>
 struct Recurrent<T>::Workspace {
@@ -118,8 +103,10 @@ struct Recurrent<T>::Workspace {
   std::vector<Vec<T>> bias;            // (G) b_ih + b_hh; gru: b_ih (b_hh is inside r * (...))
   std::vector<Mat<T>> dh, dh_next;     // (H, B) dL/dh_t in total; step t's part of dL/dh_{t-1}
   std::vector<Mat<T>> dc;              // lstm: (H, B) dL/dc_t, carried backwards
-  std::vector<Mat<T>> z, a, dz;        // rnn: (H, B) activation.forward/backward need Mats
   std::vector<Mat<T>> hw;              // gru: (G, B) W_hh h_{t-1} + b_hh
+  std::vector<Mat<T>> W_hh_t;          // (H, G) W_hh transposed, copied once per backward: the
+                                       // per-step dL/dh_{t-1} = W_hh^T d is then a plain (nn)
+                                       // product, which BLAS does faster at these sizes
   // Running sums of a forward's activation statistics, per layer.
   struct ActivationSums {
     double sum = 0, sum_squares = 0, count = 0, saturated = 0, saturated_count = 0;
@@ -129,6 +116,7 @@ struct Recurrent<T>::Workspace {
 
 template <typename T>
 Recurrent<T>::Recurrent(RecurrentSpec spec) : spec_(std::move(spec)) {
+  use_single_thread_blas();
   if (spec_.inputs < 1) throw std::invalid_argument("Recurrent: inputs must be >= 1");
   if (spec_.outputs < 1) throw std::invalid_argument("Recurrent: outputs must be >= 1");
   if (spec_.hidden.empty()) throw std::invalid_argument("Recurrent: at least one hidden layer");
@@ -212,8 +200,7 @@ typename Recurrent<T>::Workspace& Recurrent<T>::workspace(int batch_size) {
   const int gates = gate_count(spec_.cell);
   const bool lstm = spec_.cell == CellKind::lstm, gru = spec_.cell == CellKind::gru;
   for (auto* v : {&w->state_h, &w->state_c, &w->h, &w->c, &w->tanh_c, &w->gates, &w->hn,
-                  &w->dgates, &w->dhh, &w->dh_in, &w->dh, &w->dh_next, &w->dc, &w->z, &w->a,
-                  &w->dz, &w->hw})
+                  &w->dgates, &w->dhh, &w->dh_in, &w->dh, &w->dh_next, &w->dc, &w->hw, &w->W_hh_t})
     v->resize(L);
   w->bias.resize(L);
   w->sums.resize(L);
@@ -222,13 +209,12 @@ typename Recurrent<T>::Workspace& Recurrent<T>::workspace(int batch_size) {
     w->state_h[l] = Mat<T>::Zero(H, batch_size);
     for (auto* v : {&w->dh, &w->dh_next}) (*v)[l].resize(H, batch_size);
     w->bias[l].resize(gates * H);
+    w->W_hh_t[l].resize(H, gates * H);
     if (lstm) {
       w->state_c[l] = Mat<T>::Zero(H, batch_size);
       w->dc[l].resize(H, batch_size);
     } else if (gru) {
       w->hw[l].resize(gates * H, batch_size);
-    } else {
-      for (auto* v : {&w->z, &w->a, &w->dz}) (*v)[l].resize(H, batch_size);
     }
   }
   workspaces_.push_back(std::move(w));
@@ -413,12 +399,10 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
       case CellKind::rnn: {
         // z = W_ih x + b_ih + W_hh h_{t-1} + b_hh, h = act(z).
         g.noalias() += W_hh * h_prev;
-        w.z[s] = g;
-        spec_.activation.forward(w.z[s], w.a[s]);
-        h_next = w.a[s];
+        spec_.activation.forward(g, h_next);
         if (this->collect_stats_) {
-          const auto n = static_cast<double>(w.z[s].size());
-          sums.saturated += spec_.activation.saturated_fraction(w.z[s], w.a[s]) * n;
+          const auto n = static_cast<double>(g.size());
+          sums.saturated += spec_.activation.saturated_fraction(g, h_next) * n;
           sums.saturated_count += n;
         }
         break;
@@ -459,22 +443,23 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
         break;
       }
     }
-  }
-
-  if (this->collect_stats_) {
-    const auto values = h.middleCols(B, KB);
-    sums.sum += static_cast<double>(values.sum());
-    sums.sum_squares += static_cast<double>(values.squaredNorm());
-    sums.count += static_cast<double>(values.size());
-    // Gated cells: the fraction of gate values whose derivative is below 5% of its maximum.
-    if (spec_.cell == CellKind::lstm) {
-      sums.saturated += saturated_sigmoid(pre.topRows(2 * H)) +
-                        saturated_tanh(pre.middleRows(2 * H, H)) +
-                        saturated_sigmoid(pre.bottomRows(H));
-      sums.saturated_count += static_cast<double>(pre.size());
-    } else if (spec_.cell == CellKind::gru) {
-      sums.saturated += saturated_sigmoid(pre.topRows(2 * H)) + saturated_tanh(pre.bottomRows(H));
-      sums.saturated_count += static_cast<double>(pre.size());
+    if (this->collect_stats_) {  // per step, while h_t and the gates are in cache
+      sums.sum += static_cast<double>(h_next.sum());
+      sums.sum_squares += static_cast<double>(h_next.squaredNorm());
+      sums.count += static_cast<double>(h_next.size());
+      // Gated cells: the fraction of gate values whose derivative is below 5% of its maximum.
+      const auto sigmoid = [](T x) { return sigmoid_saturated(x); };
+      const auto tanh = [](T x) { return tanh_saturated(x); };
+      if (spec_.cell == CellKind::lstm) {
+        sums.saturated += static_cast<double>(count_if(g.topRows(2 * H), sigmoid) +
+                                              count_if(g.middleRows(2 * H, H), tanh) +
+                                              count_if(g.bottomRows(H), sigmoid));
+        sums.saturated_count += static_cast<double>(g.size());
+      } else if (spec_.cell == CellKind::gru) {
+        sums.saturated += static_cast<double>(count_if(g.topRows(2 * H), sigmoid) +
+                                              count_if(g.bottomRows(H), tanh));
+        sums.saturated_count += static_cast<double>(g.size());
+      }
     }
   }
 }
@@ -551,6 +536,10 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
   std::vector<double>& norms = time_norms_[s];
   if (this->collect_stats_) norms.resize(static_cast<std::size_t>(K));
 
+  Mat<T>& W_hh_t = w.W_hh_t[s];                  // (H, G)
+  W_hh_t.noalias() = W_hh.transpose();
+  double delta_squares = 0;  // ||D||_F^2, summed per step while each step's delta is in cache
+
   // Back through the steps of the chunk; the chunk's initial state gets no gradient.
   for (int k = K - 1; k >= 0; --k) {
     dh = w.dh_in[s].middleCols(k * B, B);
@@ -560,11 +549,8 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
     auto d = w.dgates[s].middleCols(k * B, B);       // (G, B)
     switch (spec_.cell) {
       case CellKind::rnn: {
-        w.z[s] = g;
-        w.a[s] = w.h[s].middleCols((k + 1) * B, B);
-        spec_.activation.backward(dh, w.z[s], w.a[s], w.dz[s]);
-        d = w.dz[s];
-        if (k > 0) dh_next.noalias() = W_hh.transpose() * d;
+        spec_.activation.backward(dh, g, w.h[s].middleCols((k + 1) * B, B), d);
+        if (k > 0) dh_next.noalias() = W_hh_t * d;
         break;
       }
       case CellKind::lstm: {
@@ -582,7 +568,7 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
         d.middleRows(2 * H, H).array() = dc * i * (T(1) - cand.square());
         d.bottomRows(H).array() = dh.array() * tanh_c * o * (T(1) - o);
         dc *= f;
-        if (k > 0) dh_next.noalias() = W_hh.transpose() * d;
+        if (k > 0) dh_next.noalias() = W_hh_t * d;
         break;
       }
       case CellKind::gru: {
@@ -597,12 +583,13 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
         dhh.topRows(2 * H) = d.topRows(2 * H);
         dhh.bottomRows(H).array() = d.bottomRows(H).array() * r;
         if (k > 0) {
-          dh_next.noalias() = W_hh.transpose() * dhh;
+          dh_next.noalias() = W_hh_t * dhh;
           dh_next.array() += dh.array() * z;
         }
         break;
       }
     }
+    if (this->collect_stats_) delta_squares += static_cast<double>(d.squaredNorm());
   }
 
   // Weight gradients summed over the chunk's steps, one GEMM each:
@@ -613,8 +600,11 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
   params_[idx.W_ih].grad.noalias() = D * input.transpose();
   params_[idx.b_ih].grad = D.rowwise().sum();
   params_[idx.W_hh].grad.noalias() = D_hh * w.h[s].middleCols(0, KB).transpose();
-  params_[idx.b_hh].grad = D_hh.rowwise().sum();
-  if (this->collect_stats_) this->layer_stats_[s].delta_norm = static_cast<double>(D.norm());
+  if (spec_.cell == CellKind::gru)
+    params_[idx.b_hh].grad = D_hh.rowwise().sum();
+  else  // b_ih and b_hh enter the same pre-activation
+    params_[idx.b_hh].grad = params_[idx.b_ih].grad;
+  if (this->collect_stats_) this->layer_stats_[s].delta_norm = std::sqrt(delta_squares);
 }
 
 template class Recurrent<float>;
