@@ -3,7 +3,7 @@
 # packages already present are not touched. Needs root (or sudo) only when something is missing.
 set -euo pipefail
 packages=(build-essential cmake git libeigen3-dev libcli11-dev nlohmann-json3-dev libspdlog-dev
-          doctest-dev python3 python3-numpy)
+          doctest-dev libopenblas-dev python3 python3-numpy)
 packages+=("$@")  # callers may ask for more (e.g. python3-torch for reference checks)
 missing=()
 for p in "${packages[@]}"; do
