@@ -98,15 +98,20 @@ struct Recurrent<T>::Workspace {
   std::vector<Mat<T>> hn;     // gru: (H, K B) W_hn h_{t-1} + b_hn, as r multiplies it
   std::vector<Mat<T>> dgates; // (G, K B) dL/d(pre-activations): the chapter's delta
   std::vector<Mat<T>> dhh;    // gru: (G, K B) dL/d(W_hh h_{t-1} + b_hh); rnn/lstm use dgates
-  std::vector<Mat<T>> dh_in;  // (H, K B) dL/dh_t from the readout or layer l + 1 at the same step
+  std::vector<Mat<T>> dh_in;  // (H, K B) dL/dh_t from the readout or layer l + 1 at the same step;
+                              // backward_layer adds the part from step t + 1, making it the total
   // Per-step scratch, per layer.
   std::vector<Vec<T>> bias;            // (G) b_ih + b_hh; gru: b_ih (b_hh is inside r * (...))
-  std::vector<Mat<T>> dh, dh_next;     // (H, B) dL/dh_t in total; step t's part of dL/dh_{t-1}
   std::vector<Mat<T>> dc;              // lstm: (H, B) dL/dc_t, carried backwards
   std::vector<Mat<T>> hw;              // gru: (G, B) W_hh h_{t-1} + b_hh
   std::vector<Mat<T>> W_hh_t;          // (H, G) W_hh transposed, copied once per backward: the
                                        // per-step dL/dh_{t-1} = W_hh^T d is then a plain (nn)
                                        // product, which BLAS does faster at these sizes
+  // Per layer: the per-step products with W_hh are split into this many blocks of whole gates
+  // (gate_count, or 1). OpenBLAS multiplies matrices of up to about 10^6 multiply-adds in a
+  // kernel that does not repack its operands; an LSTM of 128 units at batch 32 (4 x 128 x 128 x
+  // 32) runs per-step products in 36 us instead of 47 us split per gate (bench/RESULTS.md).
+  std::vector<int> gate_blocks;
   // Running sums of a forward's activation statistics, per layer.
   struct ActivationSums {
     double sum = 0, sum_squares = 0, count = 0, saturated = 0, saturated_count = 0;
@@ -200,16 +205,19 @@ typename Recurrent<T>::Workspace& Recurrent<T>::workspace(int batch_size) {
   const int gates = gate_count(spec_.cell);
   const bool lstm = spec_.cell == CellKind::lstm, gru = spec_.cell == CellKind::gru;
   for (auto* v : {&w->state_h, &w->state_c, &w->h, &w->c, &w->tanh_c, &w->gates, &w->hn,
-                  &w->dgates, &w->dhh, &w->dh_in, &w->dh, &w->dh_next, &w->dc, &w->hw, &w->W_hh_t})
+                  &w->dgates, &w->dhh, &w->dh_in, &w->dc, &w->hw, &w->W_hh_t})
     v->resize(L);
   w->bias.resize(L);
   w->sums.resize(L);
+  w->gate_blocks.resize(L);
   for (std::size_t l = 0; l < L; ++l) {
     const int H = spec_.hidden[l];
     w->state_h[l] = Mat<T>::Zero(H, batch_size);
-    for (auto* v : {&w->dh, &w->dh_next}) (*v)[l].resize(H, batch_size);
     w->bias[l].resize(gates * H);
     w->W_hh_t[l].resize(H, gates * H);
+    constexpr double kUnpackedProduct = 1 << 20;  // multiply-adds; see gate_blocks
+    w->gate_blocks[l] =
+        static_cast<double>(H) * H * batch_size <= kUnpackedProduct ? gates : 1;
     if (lstm) {
       w->state_c[l] = Mat<T>::Zero(H, batch_size);
       w->dc[l].resize(H, batch_size);
@@ -386,10 +394,16 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
   const Mat<T>& W_hh = params_[idx.W_hh].value;  // (G, H)
   const auto input = l == 0 ? w.x.middleCols(0, KB) : w.h[s - 1].middleCols(B, KB);  // (in, K B)
   auto pre = w.gates[s].middleCols(0, KB);                                          // (G, K B)
-  pre.noalias() = params_[idx.W_ih].value * input;
-  pre.colwise() += w.bias[s];
+  pre.colwise() = w.bias[s];
+  pre.noalias() += params_[idx.W_ih].value * input;
   Mat<T>& h = w.h[s];
   auto& sums = w.sums[s];
+  const int blocks = w.gate_blocks[s], rows = static_cast<int>(W_hh.rows()) / blocks;
+  // out (+)= W_hh h_prev, one product per block of gate rows.
+  const auto add_recurrent = [&](auto&& out, const auto& h_prev) {
+    for (int b = 0; b < blocks; ++b)
+      out.middleRows(b * rows, rows).noalias() += W_hh.middleRows(b * rows, rows) * h_prev;
+  };
 
   for (int k = 0; k < K; ++k) {
     const auto h_prev = h.middleCols(k * B, B);  // (H, B)
@@ -398,7 +412,7 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
     switch (spec_.cell) {
       case CellKind::rnn: {
         // z = W_ih x + b_ih + W_hh h_{t-1} + b_hh, h = act(z).
-        g.noalias() += W_hh * h_prev;
+        add_recurrent(g, h_prev);
         spec_.activation.forward(g, h_next);
         if (this->collect_stats_) {
           const auto n = static_cast<double>(g.size());
@@ -409,7 +423,7 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
       }
       case CellKind::lstm: {
         // [i; f; g; o] = act(W_ih x + b_ih + W_hh h_{t-1} + b_hh), act = sigmoid except tanh for g.
-        g.noalias() += W_hh * h_prev;
+        add_recurrent(g, h_prev);
         auto if_gates = g.topRows(2 * H);
         auto o = g.bottomRows(H);
         auto cand = g.middleRows(2 * H, H);
@@ -430,8 +444,8 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
         // r, z = sigmoid(W_i x + b_i + W_h h_{t-1} + b_h);
         // n = tanh(W_in x + b_in + r (W_hn h_{t-1} + b_hn)).
         Mat<T>& hw = w.hw[s];  // (G, B)
-        hw.noalias() = W_hh * h_prev;
-        hw.colwise() += params_[idx.b_hh].value.col(0);
+        hw.colwise() = params_[idx.b_hh].value.col(0);
+        add_recurrent(hw, h_prev);
         auto rz = g.topRows(2 * H);
         rz.array() = (T(1) + (-(rz.array() + hw.topRows(2 * H).array())).exp()).inverse();
         auto hn = w.hn[s].middleCols(k * B, B);
@@ -531,26 +545,25 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
   const int B = w.batch, KB = K * B, H = spec_.hidden[s];
   const LayerIndex& idx = index_[s];
   const Mat<T>& W_hh = params_[idx.W_hh].value;  // (G, H)
-  Mat<T>& dh = w.dh[s];                          // (H, B) dL/dh_t, in total
-  Mat<T>& dh_next = w.dh_next[s];                // (H, B) step t's contribution to dL/dh_{t-1}
-  std::vector<double>& norms = time_norms_[s];
-  if (this->collect_stats_) norms.resize(static_cast<std::size_t>(K));
-
   Mat<T>& W_hh_t = w.W_hh_t[s];                  // (H, G)
   W_hh_t.noalias() = W_hh.transpose();
+  Mat<T>& dW_hh = params_[idx.W_hh].grad;        // (G, H), summed over the steps below
+  dW_hh.setZero();
+  const int blocks = w.gate_blocks[s], rows = static_cast<int>(W_hh.rows()) / blocks;
+  std::vector<double>& norms = time_norms_[s];
+  if (this->collect_stats_) norms.resize(static_cast<std::size_t>(K));
   double delta_squares = 0;  // ||D||_F^2, summed per step while each step's delta is in cache
 
-  // Back through the steps of the chunk; the chunk's initial state gets no gradient.
+  // Back through the steps of the chunk; the chunk's initial state gets no gradient. dh_in's
+  // block k holds dL/dh_t from above; step t + 1 has added its part, so it is the total.
   for (int k = K - 1; k >= 0; --k) {
-    dh = w.dh_in[s].middleCols(k * B, B);
-    if (k < K - 1) dh += dh_next;
+    const auto dh = w.dh_in[s].middleCols(k * B, B);  // (H, B)
     if (this->collect_stats_) norms[static_cast<std::size_t>(k)] = static_cast<double>(dh.norm());
     const auto g = w.gates[s].middleCols(k * B, B);  // (G, B)
     auto d = w.dgates[s].middleCols(k * B, B);       // (G, B)
     switch (spec_.cell) {
       case CellKind::rnn: {
         spec_.activation.backward(dh, g, w.h[s].middleCols((k + 1) * B, B), d);
-        if (k > 0) dh_next.noalias() = W_hh_t * d;
         break;
       }
       case CellKind::lstm: {
@@ -568,7 +581,6 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
         d.middleRows(2 * H, H).array() = dc * i * (T(1) - cand.square());
         d.bottomRows(H).array() = dh.array() * tanh_c * o * (T(1) - o);
         dc *= f;
-        if (k > 0) dh_next.noalias() = W_hh_t * d;
         break;
       }
       case CellKind::gru: {
@@ -582,26 +594,31 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
         d.topRows(H).array() = d.bottomRows(H).array() * hn * r * (T(1) - r);
         dhh.topRows(2 * H) = d.topRows(2 * H);
         dhh.bottomRows(H).array() = d.bottomRows(H).array() * r;
-        if (k > 0) {
-          dh_next.noalias() = W_hh_t * dhh;
-          dh_next.array() += dh.array() * z;
-        }
+        if (k > 0) w.dh_in[s].middleCols((k - 1) * B, B).array() += dh.array() * z;
         break;
       }
     }
     if (this->collect_stats_) delta_squares += static_cast<double>(d.squaredNorm());
+    // Through W_hh h_{t-1} (+ b_hh): dW_hh += D_hh h_{t-1}^T and dL/dh_{t-1} += W_hh^T D_hh,
+    // one product per block of gate rows.
+    const auto d_hh = spec_.cell == CellKind::gru ? w.dhh[s].middleCols(k * B, B) : d;  // (G, B)
+    const auto h_prev = w.h[s].middleCols(k * B, B);                                   // (H, B)
+    for (int b = 0; b < blocks; ++b) {
+      const auto d_block = d_hh.middleRows(b * rows, rows);
+      dW_hh.middleRows(b * rows, rows).noalias() += d_block * h_prev.transpose();
+      if (k > 0)
+        w.dh_in[s].middleCols((k - 1) * B, B).noalias() +=
+            W_hh_t.middleCols(b * rows, rows) * d_block;
+    }
   }
 
-  // Weight gradients summed over the chunk's steps, one GEMM each:
-  // dW_ih = D X^T, dW_hh = D_hh H_prev^T, where H_prev holds h_{t-1} of every step.
+  // The input weights' gradients summed over the chunk's steps, one GEMM: dW_ih = D X^T.
   const auto input = l == 0 ? w.x.middleCols(0, KB) : w.h[s - 1].middleCols(B, KB);  // (in, K B)
   const auto D = w.dgates[s].middleCols(0, KB);                                       // (G, K B)
-  const auto D_hh = spec_.cell == CellKind::gru ? w.dhh[s].middleCols(0, KB) : D;
   params_[idx.W_ih].grad.noalias() = D * input.transpose();
   params_[idx.b_ih].grad = D.rowwise().sum();
-  params_[idx.W_hh].grad.noalias() = D_hh * w.h[s].middleCols(0, KB).transpose();
   if (spec_.cell == CellKind::gru)
-    params_[idx.b_hh].grad = D_hh.rowwise().sum();
+    params_[idx.b_hh].grad = w.dhh[s].middleCols(0, KB).rowwise().sum();
   else  // b_ih and b_hh enter the same pre-activation
     params_[idx.b_hh].grad = params_[idx.b_ih].grad;
   if (this->collect_stats_) this->layer_stats_[s].delta_norm = std::sqrt(delta_squares);
