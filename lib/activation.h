@@ -15,11 +15,46 @@ namespace nnlab {
 // the compiler vectorises them: a plain running sum in double is one long dependency chain).
 namespace stats_detail {
 constexpr int kLanes = 16;
-// f(column pointer, rows) for every column.
+
+template <typename T>
+double sum(const T* p, Eigen::Index n) {
+  double acc[kLanes] = {};
+  Eigen::Index i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) acc[k] += static_cast<double>(p[i + k]);
+  double total = 0;
+  for (; i < n; ++i) total += static_cast<double>(p[i]);
+  for (double a : acc) total += a;
+  return total;
+}
+
+template <typename T>
+double squared_deviations(const T* p, Eigen::Index n, double mean) {
+  double acc[kLanes] = {};
+  Eigen::Index i = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) {
+      const double d = static_cast<double>(p[i + k]) - mean;
+      acc[k] += d * d;
+    }
+  double total = 0;
+  for (; i < n; ++i) {
+    const double d = static_cast<double>(p[i]) - mean;
+    total += d * d;
+  }
+  for (double a : acc) total += a;
+  return total;
+}
+
+// f(pointer, length) over the entries of x as contiguous runs: one run for a whole matrix (or
+// a block of whole columns), else one per column. Returns the sum of f's results.
 template <typename Derived, typename F>
-void for_columns(const Eigen::MatrixBase<Derived>& x, F&& f) {
+double over_runs(const Eigen::MatrixBase<Derived>& x, F f) {
   const auto& d = x.derived();
-  for (Eigen::Index j = 0; j < d.cols(); ++j) f(d.data() + j * d.outerStride(), d.rows());
+  if (d.outerStride() == d.rows() || d.cols() == 1) return f(d.data(), d.size());
+  double total = 0;
+  for (Eigen::Index j = 0; j < d.cols(); ++j) total += f(d.data() + j * d.outerStride(), d.rows());
+  return total;
 }
 }  // namespace stats_detail
 
@@ -28,49 +63,27 @@ void for_columns(const Eigen::MatrixBase<Derived>& x, F&& f) {
 // saturated units).
 template <typename Derived>
 void mean_and_std(const Eigen::MatrixBase<Derived>& x, double& mean, double& std) {
-  using stats_detail::kLanes;
+  using T = typename Derived::Scalar;
   const double count = static_cast<double>(x.size());
-  double acc[kLanes] = {};
-  double tail = 0;
-  stats_detail::for_columns(x, [&](const auto* p, Eigen::Index n) {
-    Eigen::Index i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-      for (int k = 0; k < kLanes; ++k) acc[k] += static_cast<double>(p[i + k]);
-    for (; i < n; ++i) tail += static_cast<double>(p[i]);
+  const double m =
+      stats_detail::over_runs(x, [](const T* p, Eigen::Index n) { return stats_detail::sum(p, n); }) /
+      count;
+  const double squares = stats_detail::over_runs(x, [m](const T* p, Eigen::Index n) {
+    return stats_detail::squared_deviations(p, n, m);
   });
-  double sum = tail;
-  for (double a : acc) sum += a;
-  mean = sum / count;
-  double dev[kLanes] = {};
-  tail = 0;
-  const double m = mean;
-  stats_detail::for_columns(x, [&](const auto* p, Eigen::Index n) {
-    Eigen::Index i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-      for (int k = 0; k < kLanes; ++k) {
-        const double d = static_cast<double>(p[i + k]) - m;
-        dev[k] += d * d;
-      }
-    for (; i < n; ++i) {
-      const double d = static_cast<double>(p[i]) - m;
-      tail += d * d;
-    }
-  });
-  double squares = tail;
-  for (double d : dev) squares += d;
+  mean = m;
   std = std::sqrt(squares / count);
 }
 
 // The number of entries for which pred(x) holds (pred on one entry; vectorisable).
 template <typename Derived, typename Pred>
 Eigen::Index count_if(const Eigen::MatrixBase<Derived>& x, Pred pred) {
-  Eigen::Index count = 0;
-  stats_detail::for_columns(x, [&](const auto* p, Eigen::Index n) {
-    int c = 0;
+  using T = typename Derived::Scalar;
+  return static_cast<Eigen::Index>(stats_detail::over_runs(x, [pred](const T* p, Eigen::Index n) {
+    Eigen::Index c = 0;
     for (Eigen::Index i = 0; i < n; ++i) c += pred(p[i]) ? 1 : 0;
-    count += c;
-  });
-  return count;
+    return static_cast<double>(c);
+  }));
 }
 
 // The same over two matrices of one shape: pred(z, a) on entries at the same position.

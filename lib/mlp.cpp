@@ -7,6 +7,7 @@
 #include "blas.h"
 #include "errors.h"
 #include "init.h"
+#include "transpose.h"
 
 namespace nnlab {
 
@@ -43,6 +44,11 @@ struct Mlp<T>::Workspace {
   std::vector<Mat<T>> dz, du;      // (n, B)
   Mat<T> logits, dlogits;          // (outputs, B)
   std::vector<const Mat<T>*> out;  // out[l] = a(l) as the next layer sees it; out[0] = x
+  // W(l) transposed, (n_in, n), for the layers whose dL/da_in = W^T delta is a small product:
+  // OpenBLAS multiplies small matrices (up to about 10^6 multiply-adds) without repacking them,
+  // but only untransposed ones; copying W^T first is faster there (bench/RESULTS.md). Empty
+  // (0 x 0) for the other layers.
+  std::vector<Mat<T>> W_t;
 };
 
 template <typename T>
@@ -116,6 +122,13 @@ typename Mlp<T>::Workspace& Mlp<T>::workspace(int batch_size) {
     }
     if (index_[l].skip >= 0) w->a[l].resize(n, batch_size);
   }
+  w->W_t.resize(hidden + 1);
+  for (std::size_t l = 1; l <= hidden; ++l) {  // layer 0's input gradient is never needed
+    const Mat<T>& W = params_[index_[l].W].value;
+    constexpr double kUnpackedProduct = 1 << 20;  // multiply-adds
+    if (static_cast<double>(W.size()) * batch_size <= kUnpackedProduct)
+      w->W_t[l].resize(W.cols(), W.rows());
+  }
   w->logits.resize(spec_.outputs, batch_size);
   w->dlogits.resize(spec_.outputs, batch_size);
   w->out.resize(hidden + 1);
@@ -134,8 +147,8 @@ void Mlp<T>::forward(const Batch<T>& batch, StepRange, bool training) {
   w.out[0] = &x;
   for (std::size_t l = 0; l < hidden; ++l) {
     const LayerIndex& idx = index_[l];
-    w.z[l].noalias() = params_[idx.W].value * *w.out[l];  // (n, B) = (n, n_in) (n_in, B)
-    w.z[l].colwise() += params_[idx.b].value.col(0);
+    w.z[l].colwise() = params_[idx.b].value.col(0);
+    w.z[l].noalias() += params_[idx.W].value * *w.out[l];  // (n, B) = (n, n_in) (n_in, B)
     const Mat<T>* pre = &w.z[l];                        // what the activation sees
     if (spec_.batch_norm) {
       auto& rmean = buffers_[idx.running_mean].value;
@@ -175,8 +188,8 @@ void Mlp<T>::forward(const Batch<T>& batch, StepRange, bool training) {
     }
   }
   const LayerIndex& out = index_.back();
-  w.logits.noalias() = params_[out.W].value * *w.out[hidden];  // (outputs, B)
-  w.logits.colwise() += params_[out.b].value.col(0);
+  w.logits.colwise() = params_[out.b].value.col(0);
+  w.logits.noalias() += params_[out.W].value * *w.out[hidden];  // (outputs, B)
 }
 
 template <typename T>
@@ -209,7 +222,18 @@ void Mlp<T>::backward(const Batch<T>&, StepRange) {
   params_[out.W].grad.noalias() = w.dlogits * w.out[hidden]->transpose();  // (outputs, n)
   params_[out.b].grad = w.dlogits.rowwise().sum();
   if (this->collect_stats_) this->layer_stats_[hidden].delta_norm = w.dlogits.norm();
-  if (hidden > 0) add_da(hidden - 1, params_[out.W].value.transpose() * w.dlogits);
+  // dL/da_in = W^T delta, through a transposed copy for small products (see Workspace::W_t).
+  auto back_through = [&](std::size_t layer, std::size_t l, const Mat<T>& delta) {
+    const Mat<T>& W = params_[index_[layer].W].value;
+    Mat<T>& W_t = w.W_t[layer];
+    if (W_t.size() > 0) {
+      transpose_into(W, W_t);
+      add_da(l, W_t * delta);
+    } else {
+      add_da(l, W.transpose() * delta);
+    }
+  };
+  if (hidden > 0) back_through(hidden, hidden - 1, w.dlogits);
 
   for (std::size_t l = hidden; l-- > 0;) {
     const LayerIndex& idx = index_[l];
@@ -238,7 +262,7 @@ void Mlp<T>::backward(const Batch<T>&, StepRange) {
     params_[idx.W].grad.noalias() = w.dz[l] * w.out[l]->transpose();  // (n, n_in)
     params_[idx.b].grad = w.dz[l].rowwise().sum();
     if (this->collect_stats_) this->layer_stats_[l].delta_norm = w.dz[l].norm();
-    if (l > 0) add_da(l - 1, params_[idx.W].value.transpose() * w.dz[l]);
+    if (l > 0) back_through(l, l - 1, w.dz[l]);
   }
 }
 

@@ -47,6 +47,10 @@ void Optimizer<T>::step(std::vector<Param<T>>& params, T grad_scale) {
   const T correction2 = static_cast<T>(1.0 - std::pow(beta2_, static_cast<double>(steps_)));
   for (std::size_t i = 0; i < params.size(); ++i) {
     Mat<T>& value = params[i].value;
+    if (kind_ == OptimizerKind::sgd && wd == T(0)) {  // one pass over memory, the same values
+      value -= lr * (grad_scale * params[i].grad);
+      continue;
+    }
     Mat<T>& g = g_[i];
     g = grad_scale * params[i].grad;
     if (wd != T(0)) g += wd * value;

@@ -13,6 +13,7 @@
 
 #include "blas.h"
 #include "errors.h"
+#include "transpose.h"
 
 namespace nnlab {
 
@@ -546,7 +547,7 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
   const LayerIndex& idx = index_[s];
   const Mat<T>& W_hh = params_[idx.W_hh].value;  // (G, H)
   Mat<T>& W_hh_t = w.W_hh_t[s];                  // (H, G)
-  W_hh_t.noalias() = W_hh.transpose();
+  transpose_into(W_hh, W_hh_t);
   Mat<T>& dW_hh = params_[idx.W_hh].grad;        // (G, H), summed over the steps below
   dW_hh.setZero();
   const int blocks = w.gate_blocks[s], rows = static_cast<int>(W_hh.rows()) / blocks;
