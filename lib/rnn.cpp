@@ -543,13 +543,19 @@ void Recurrent<T>::backward(const Batch<T>&, StepRange steps) {
 template <typename T>
 void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
   const auto s = static_cast<std::size_t>(l);
-  const int B = w.batch, KB = K * B, H = spec_.hidden[s];
+  const int B = w.batch, H = spec_.hidden[s];
   const LayerIndex& idx = index_[s];
   const Mat<T>& W_hh = params_[idx.W_hh].value;  // (G, H)
   Mat<T>& W_hh_t = w.W_hh_t[s];                  // (H, G)
   transpose_into(W_hh, W_hh_t);
-  Mat<T>& dW_hh = params_[idx.W_hh].grad;        // (G, H), summed over the steps below
-  dW_hh.setZero();
+  // The weight gradients are sums over the chunk's steps, accumulated step by step below while
+  // each step's deltas are in cache: dW_ih = sum_t D_t x_t^T, dW_hh = sum_t D_hh,t h_{t-1}^T,
+  // db_ih = sum_t D_t 1, db_hh = sum_t D_hh,t 1 (D_hh = D except for a gru).
+  Mat<T>& dW_ih = params_[idx.W_ih].grad;        // (G, in)
+  Mat<T>& dW_hh = params_[idx.W_hh].grad;        // (G, H)
+  Mat<T>& db_ih = params_[idx.b_ih].grad;        // (G, 1)
+  Mat<T>& db_hh = params_[idx.b_hh].grad;        // (G, 1)
+  for (Mat<T>* m : {&dW_ih, &dW_hh, &db_ih, &db_hh}) m->setZero();
   const int blocks = w.gate_blocks[s], rows = static_cast<int>(W_hh.rows()) / blocks;
   std::vector<double>& norms = time_norms_[s];
   if (this->collect_stats_) norms.resize(static_cast<std::size_t>(K));
@@ -600,28 +606,24 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
       }
     }
     if (this->collect_stats_) delta_squares += static_cast<double>(d.squaredNorm());
-    // Through W_hh h_{t-1} (+ b_hh): dW_hh += D_hh h_{t-1}^T and dL/dh_{t-1} += W_hh^T D_hh,
-    // one product per block of gate rows.
+    // This step's terms of the weight gradients, and dL/dh_{t-1} += W_hh^T D_hh, one product
+    // per block of gate rows (see Workspace::gate_blocks).
     const auto d_hh = spec_.cell == CellKind::gru ? w.dhh[s].middleCols(k * B, B) : d;  // (G, B)
     const auto h_prev = w.h[s].middleCols(k * B, B);                                   // (H, B)
+    const auto x = l == 0 ? w.x.middleCols(k * B, B) : w.h[s - 1].middleCols((k + 1) * B, B);
     for (int b = 0; b < blocks; ++b) {
-      const auto d_block = d_hh.middleRows(b * rows, rows);
-      dW_hh.middleRows(b * rows, rows).noalias() += d_block * h_prev.transpose();
+      const auto d_block = d.middleRows(b * rows, rows);
+      const auto d_hh_block = d_hh.middleRows(b * rows, rows);
+      dW_ih.middleRows(b * rows, rows).noalias() += d_block * x.transpose();
+      dW_hh.middleRows(b * rows, rows).noalias() += d_hh_block * h_prev.transpose();
       if (k > 0)
         w.dh_in[s].middleCols((k - 1) * B, B).noalias() +=
-            W_hh_t.middleCols(b * rows, rows) * d_block;
+            W_hh_t.middleCols(b * rows, rows) * d_hh_block;
     }
+    db_ih.col(0) += d.rowwise().sum();
+    if (spec_.cell == CellKind::gru) db_hh.col(0) += d_hh.rowwise().sum();
   }
-
-  // The input weights' gradients summed over the chunk's steps, one GEMM: dW_ih = D X^T.
-  const auto input = l == 0 ? w.x.middleCols(0, KB) : w.h[s - 1].middleCols(B, KB);  // (in, K B)
-  const auto D = w.dgates[s].middleCols(0, KB);                                       // (G, K B)
-  params_[idx.W_ih].grad.noalias() = D * input.transpose();
-  params_[idx.b_ih].grad = D.rowwise().sum();
-  if (spec_.cell == CellKind::gru)
-    params_[idx.b_hh].grad = w.dhh[s].middleCols(0, KB).rowwise().sum();
-  else  // b_ih and b_hh enter the same pre-activation
-    params_[idx.b_hh].grad = params_[idx.b_ih].grad;
+  if (spec_.cell != CellKind::gru) db_hh = db_ih;  // b_ih and b_hh enter the same pre-activation
   if (this->collect_stats_) this->layer_stats_[s].delta_norm = std::sqrt(delta_squares);
 }
 
