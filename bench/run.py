@@ -231,11 +231,37 @@ def memory(runner, w3_rss_kb, w5_rss_kb):
 
 
 def sweep(runner):
-    """Throughput of `nnlab sweep -j 2` against `-j 1`, if this nnlab has a sweep command."""
+    """Throughput of `nnlab sweep -j 2` against `-j 1` on the same sweep (W1's config, one run
+    per seed), alternating, if this nnlab has a sweep command. Wall time of the whole sweep."""
     probe = subprocess.run([runner.nnlab, "--help"], capture_output=True, text=True)
     if not re.search(r"^\s+sweep\s", probe.stdout, re.MULTILINE):
         return {"skipped": "this nnlab has no `sweep` command yet"}
-    return {"skipped": "`nnlab sweep` exists but its interface is not wired into the harness yet"}
+    quick = runner.args.quick
+    runs, epochs, pairs = (4, 1, 1) if quick else (8, 30, 3)
+    times = {1: [], 2: []}
+    with tempfile.TemporaryDirectory(prefix="nnlab-bench-sweep-") as tmp:
+        spec = {"name": "bench_sweep", "base": runner.config_path("w1"),
+                "set": {"train.epochs": epochs}, "seeds": runs}
+        path = os.path.join(tmp, "sweep.json")
+        with open(path, "w") as f:
+            json.dump(spec, f)
+        for p in range(pairs):
+            for jobs in (1, 2):
+                out = os.path.join(tmp, f"j{jobs}-{p}")
+                t0 = time.perf_counter()
+                proc = subprocess.run([runner.nnlab, "sweep", path, "-j", str(jobs), "-q",
+                                       "--out", out], capture_output=True, text=True,
+                                      env=runner.env)
+                seconds = time.perf_counter() - t0
+                if proc.returncode != 0:
+                    raise BenchError(f"nnlab sweep -j {jobs} exited {proc.returncode}: "
+                                     f"{proc.stderr.strip()[-500:]}")
+                times[jobs].append(seconds)
+                shutil.rmtree(out, ignore_errors=True)
+    ratios = [a / b for a, b in zip(times[1], times[2])]
+    return {"runs": runs, "epochs": epochs, "j1_s": med(times[1]), "j2_s": med(times[2]),
+            "speedup": med(ratios), "speedup_min": min(ratios), "speedup_max": max(ratios),
+            "cpus": os.cpu_count()}
 
 
 def machine():
@@ -325,6 +351,12 @@ def tables(rows, log_rows, mem, sweep_row, peak, pairs):
         out.append("")
         if "skipped" in sweep_row:
             out.append(f"Sweep throughput (`-j 2` against `-j 1`): skipped: {sweep_row['skipped']}.")
+        else:
+            out.append(f"Sweep throughput: `nnlab sweep` of {sweep_row['runs']} W1 runs "
+                       f"({sweep_row['epochs']} epochs each) took {sweep_row['j1_s']:.2f} s with "
+                       f"`-j 1` and {sweep_row['j2_s']:.2f} s with `-j 2`: **{sweep_row['speedup']:.2f}x** "
+                       f"the throughput ({sweep_row['speedup_min']:.2f}-{sweep_row['speedup_max']:.2f}; "
+                       f"{sweep_row['cpus']} CPUs).")
     return "\n".join(out)
 
 

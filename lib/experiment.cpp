@@ -108,6 +108,10 @@ Experiment<T> build_experiment(const Config& config) {
     e.train = to_samples<T>(d.train);
     e.test = to_samples<T>(d.test);
     features = d.features;
+    // Only the splits in T are used from here on: free the double copies (for long sequences
+    // they are the largest allocation of a run, bench/RESULTS.md).
+    e.sequences.train = {};
+    e.sequences.test = {};
   } else {
     e.data = make_dataset(config.data, data_seed);
     e.head = make_head(config.model.output, e.data.task, e.data.num_classes, e.data.targets());

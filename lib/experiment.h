@@ -20,7 +20,8 @@ template <typename T>
 struct Experiment {
   Config config;  // resolved: model.output is set from the data
   Dataset data;                // samples (MLP data); empty for sequence tasks
-  SequenceDataset sequences;   // sequence tasks (recurrent models); empty otherwise
+  SequenceDataset sequences;   // sequence tasks: the task and its baseline (its double splits
+                               // are freed once converted to train/test); empty otherwise
   Head head;
   std::unique_ptr<Model<T>> model;
   Samples<T> train, test;

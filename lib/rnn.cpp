@@ -324,18 +324,21 @@ void Recurrent<T>::forward(const Batch<T>& batch, StepRange steps, bool training
                       ")");
   }
 
-  // Per-step outputs of the whole range.
+  // Per-step outputs of the whole range, allocated for the steps with a target only (the adding
+  // problem has one in a thousand), when first needed; later batches reuse them.
   if (K > w.outputs_capacity) {
     w.target.resize(static_cast<std::size_t>(K));
     w.logits.resize(static_cast<std::size_t>(K));
     w.dlogits.resize(static_cast<std::size_t>(K));
-    for (auto& m : w.logits) m.resize(spec_.outputs, B);
-    for (auto& m : w.dlogits) m.resize(spec_.outputs, B);
     w.outputs_capacity = K;
   }
   for (int k = 0; k < K; ++k) {
-    const auto t = static_cast<std::size_t>(steps.begin + k);
-    w.target[static_cast<std::size_t>(k)] = batch.y[t].cols() > 0;
+    const auto j = static_cast<std::size_t>(k);
+    w.target[j] = batch.y[static_cast<std::size_t>(steps.begin + k)].cols() > 0;
+    if (w.target[j] && w.logits[j].cols() != B) {
+      w.logits[j].resize(spec_.outputs, B);
+      w.dlogits[j].resize(spec_.outputs, B);
+    }
   }
   w.begin = steps.begin;
   w.steps = K;
