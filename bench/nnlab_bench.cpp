@@ -6,9 +6,12 @@
 // Usage: nnlab_bench CONFIG [--set KEY=VALUE]... [--warmup N] [--steps N] [--keep]
 // Prints one JSON object on stdout:
 //   {"steps": N, "ms_per_step": mean, "ms_median": median, "ms_min": min,
-//    "cpu_ms_per_step": mean thread CPU time, "peak_rss_kb": K, "rss_before_training_kb": K0,
-//    "run_dir": "..." (with --keep)}
+//    "cpu_ms_per_step": mean thread CPU time, "allocations_per_step": mean heap allocations,
+//    "peak_rss_kb": K, "rss_before_training_kb": K0, "run_dir": "..." (with --keep)}
 // (CPU time is less disturbed than wall time by other processes on a busy machine.)
+// Heap allocations are counted by this program's own malloc/calloc/realloc/memalign family,
+// which forwards to glibc's: every allocation of the process (library, libstdc++, OpenBLAS)
+// goes through them. The step loop is meant to allocate nothing.
 //
 // A step's time is the interval between two consecutive calls of this program's observer, which
 // the trainer calls after RunLogger has written the step's rows: so each interval holds exactly
@@ -20,6 +23,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -32,6 +37,49 @@
 #include "config.h"
 #include "errors.h"
 #include "experiment.h"
+
+// Counting allocator: glibc's implementation under the standard names (glibc exports it as
+// __libc_*); operator new calls malloc.
+extern "C" {
+void* __libc_malloc(std::size_t size);
+void* __libc_calloc(std::size_t count, std::size_t size);
+void* __libc_realloc(void* p, std::size_t size);
+void* __libc_memalign(std::size_t alignment, std::size_t size);
+}
+
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+
+extern "C" {
+void* malloc(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_malloc(size);
+}
+void* calloc(std::size_t count, std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_calloc(count, size);
+}
+void* realloc(void* p, std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_realloc(p, size);
+}
+void* memalign(std::size_t alignment, std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_memalign(alignment, size);
+}
+void* aligned_alloc(std::size_t alignment, std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  return __libc_memalign(alignment, size);
+}
+int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  void* p = __libc_memalign(alignment, size);
+  if (p == nullptr && size != 0) return ENOMEM;
+  *out = p;
+  return 0;
+}
+}
 
 namespace {
 
@@ -52,16 +100,19 @@ class StepTimer final : public nnlab::TrainObserver<T> {
   void on_step(const nnlab::StepInfo&, nnlab::Model<T>&) override {
     const Clock::time_point now = Clock::now();
     const double cpu = thread_cpu_ms();
+    const long allocations = g_allocations.load(std::memory_order_relaxed);
     if (have_last_ && !eval_since_last_) {
       if (skipped_ < warmup_) {
         ++skipped_;
       } else if (!done()) {
         times_ms_.push_back(std::chrono::duration<double, std::milli>(now - last_).count());
         cpu_ms_ += cpu - last_cpu_;
+        allocations_ += allocations - last_allocations_;
       }
     }
     last_ = now;
     last_cpu_ = cpu;
+    last_allocations_ = allocations;
     have_last_ = true;
     eval_since_last_ = false;
   }
@@ -69,11 +120,13 @@ class StepTimer final : public nnlab::TrainObserver<T> {
   bool done() const { return static_cast<long>(times_ms_.size()) >= steps_; }
   const std::vector<double>& times_ms() const { return times_ms_; }
   double cpu_ms() const { return cpu_ms_; }
+  long allocations() const { return allocations_; }
 
  private:
   long warmup_, steps_, skipped_ = 0;
   std::vector<double> times_ms_;
   double cpu_ms_ = 0, last_cpu_ = 0;
+  long allocations_ = 0, last_allocations_ = 0;
   Clock::time_point last_;
   bool have_last_ = false, eval_since_last_ = false;
 };
@@ -126,6 +179,7 @@ int run(const nnlab::Config& config, long warmup, long steps, bool keep) {
   out["ms_median"] = median;
   out["ms_min"] = t.front();
   out["cpu_ms_per_step"] = timer.cpu_ms() / static_cast<double>(n);
+  out["allocations_per_step"] = static_cast<double>(timer.allocations()) / static_cast<double>(n);
   out["peak_rss_kb"] = peak;
   out["rss_before_training_kb"] = rss_before;
   if (keep) out["run_dir"] = dir.string();

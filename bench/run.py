@@ -200,6 +200,8 @@ def compare(runner, workloads, pairs, peak):
             "gflops": flops / nn_ms / 1e6,
             "peak_fraction": flops / nn_ms / 1e6 / peak,
             "nnlab_rss_kb": med([r["peak_rss_kb"] for r in nn]),
+            "nnlab_growth_kb": med([r["peak_rss_kb"] - r["rss_before_training_kb"] for r in nn]),
+            "allocations_per_step": max(r["allocations_per_step"] for r in nn),
             "torch_rss_kb": med([r["peak_rss_kb"] for r in th]),
             "nnlab_runs": nn, "torch_runs": th,
         })
@@ -223,11 +225,13 @@ def logging_cost(runner, workloads, pairs):
     return rows
 
 
-def memory(runner, w3_rss_kb, w5_rss_kb):
+def memory(runner, w3_rss_kb, w5_rss_kb, w3_growth_kb, w5_growth_kb):
     steps = (1, 2) if runner.args.quick else (1, 3)
     full = runner.nnlab_run("w5", ["train.truncation=0"], steps=steps)
     return {"w3_kb": w3_rss_kb, "w5_kb": w5_rss_kb, "w5_full_kb": full["peak_rss_kb"],
-            "w5_full_ms": full["ms_per_step"], "ratio": w5_rss_kb / w3_rss_kb}
+            "w5_full_ms": full["ms_per_step"], "ratio": w5_rss_kb / w3_rss_kb,
+            "w3_growth_kb": w3_growth_kb, "w5_growth_kb": w5_growth_kb,
+            "w5_full_growth_kb": full["peak_rss_kb"] - full["rss_before_training_kb"]}
 
 
 def sweep(runner):
@@ -326,6 +330,10 @@ def tables(rows, log_rows, mem, sweep_row, peak, pairs):
                    f"{r['peak_fraction'] * 100:.0f}% | {fmt_mb(r['nnlab_rss_kb'])} | "
                    f"{fmt_mb(r['torch_rss_kb'])} |")
     out.append("")
+    allocs = max(r["allocations_per_step"] for r in rows)
+    out.append(f"Heap allocations per nnlab step (bench/nnlab_bench counts malloc): "
+               f"{'none on any workload' if allocs == 0 else f'up to {allocs:g}'}.")
+    out.append("")
     out.append(f"Measured fp32 peak (bench/peak.cpp, one core): {peak:.1f} GFLOP/s. "
                f"GFLOP per step: " + ", ".join(
                    f"{r['workload'].upper()} {r['gflop_per_step']:.4g}" for r in rows) + ".")
@@ -346,7 +354,10 @@ def tables(rows, log_rows, mem, sweep_row, peak, pairs):
         out.append(f"Memory (nnlab peak RSS): W3 {fmt_mb(mem['w3_kb'])} MB, W5 (T 1000, chunks "
                    f"of 100) {fmt_mb(mem['w5_kb'])} MB = **{mem['ratio']:.2f}x W3**; W5 with full "
                    f"BPTT over the 1000 steps {fmt_mb(mem['w5_full_kb'])} MB "
-                   f"({fmt_ms(mem['w5_full_ms'])} ms/step).")
+                   f"({fmt_ms(mem['w5_full_ms'])} ms/step). Growth during training (peak minus "
+                   f"the resident set before the first step, i.e. without the data): W3 "
+                   f"{fmt_mb(mem['w3_growth_kb'])} MB, W5 {fmt_mb(mem['w5_growth_kb'])} MB, W5 full "
+                   f"BPTT {fmt_mb(mem['w5_full_growth_kb'])} MB.")
     if sweep_row:
         out.append("")
         if "skipped" in sweep_row:
@@ -388,7 +399,8 @@ def main():
             log_rows = logging_cost(runner, log_workloads, pairs if args.quick else max(pairs, 5))
             by = {r["workload"]: r for r in rows}
             if "w3" in by and "w5" in by:
-                mem = memory(runner, by["w3"]["nnlab_rss_kb"], by["w5"]["nnlab_rss_kb"])
+                mem = memory(runner, by["w3"]["nnlab_rss_kb"], by["w5"]["nnlab_rss_kb"],
+                             by["w3"]["nnlab_growth_kb"], by["w5"]["nnlab_growth_kb"])
             sweep_row = sweep(runner)
         peak = max(peak, runner.peak())  # again at the end: the best of both
         for r in rows:

@@ -30,7 +30,13 @@ rc=$?
 [[ $rc -eq 2 ]] || fail "nnlab_bench with model.depth=-1 exited $rc, expected 2"
 set -e
 
-# The driver times exactly --steps steps and leaves a complete run directory with --keep.
+# The driver times exactly --steps steps and leaves a complete run directory with --keep; its
+# allocation counter sees the allocations of a step with a new batch size (the last, partial
+# batch of an epoch: 70 = 2 x 32 + 6, whose workspace is made in that step, not by an evaluation).
+out=$("$BUILD_DIR/bench/nnlab_bench" "$ROOT/bench/configs/w1.json" --warmup 0 --steps 2 \
+        --set data.train_size=70 --set train.batch_size=32)
+"$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["allocations_per_step"] > 0, d' "$out" \
+  || fail "nnlab_bench counted no allocation in a step that makes a workspace"
 out=$("$BUILD_DIR/bench/nnlab_bench" "$ROOT/bench/configs/w1.json" --warmup 2 --steps 7 --keep)
 run_dir=$("$PYTHON" -c 'import json,sys; d=json.loads(sys.argv[1]); assert d["steps"] == 7, d; print(d["run_dir"])' "$out")
 trap 'rm -rf "$tmp" "$run_dir"' EXIT
@@ -48,6 +54,9 @@ for w in W1 W2 W3 W4 W5; do
 done
 grep -Eq '^\| W1 \| [0-9.]+ \| [0-9.]+ \| [-+][0-9.]+%' "$tmp/table.md" || fail "no logging-cost row"
 grep -Eq '^Memory .*W5 .* = \*\*[0-9.]+x W3\*\*' "$tmp/table.md" || fail "no memory line"
+grep -Eq '^Sweep throughput: .* \*\*[0-9.]+x\*\*' "$tmp/table.md" || fail "no sweep line"
+grep -q '^Heap allocations per nnlab step .*: none on any workload' "$tmp/table.md" \
+  || fail "the step loop allocates"
 "$PYTHON" - "$tmp/raw.json" <<'PY' || fail "raw measurements malformed"
 import json, math, sys
 d = json.load(open(sys.argv[1]))
