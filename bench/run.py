@@ -149,10 +149,10 @@ class Runner:
             cmd += ["--set", o]
         return run_json(cmd, self.env)
 
-    def torch_run(self, workload):
+    def torch_run(self, workload, extra=()):
         warmup, n = self.steps(workload)
         cmd = [PYTHON, os.path.join(ROOT, "bench", "torch_bench.py"), self.config_path(workload),
-               "--warmup", str(warmup), "--steps", str(n)]
+               "--warmup", str(warmup), "--steps", str(n), *extra]
         return run_json(cmd, self.env)
 
     def peak(self):
@@ -225,6 +225,16 @@ def logging_cost(runner, workloads, pairs):
     return rows
 
 
+def torch_logging_cost(runner, pairs):
+    """PyTorch on W1 with and without its per-step CSV rows, alternating."""
+    costs = []
+    for _ in range(pairs):
+        a = runner.torch_run("w1")
+        b = runner.torch_run("w1", ["--no-log"])
+        costs.append(a["ms_per_step"] / b["ms_per_step"] - 1)
+    return {"cost": med(costs), "cost_min": min(costs), "cost_max": max(costs)}
+
+
 def memory(runner, w3_rss_kb, w5_rss_kb, w3_growth_kb, w5_growth_kb):
     steps = (1, 2) if runner.args.quick else (1, 3)
     full = runner.nnlab_run("w5", ["train.truncation=0"], steps=steps)
@@ -266,6 +276,27 @@ def sweep(runner):
     return {"runs": runs, "epochs": epochs, "j1_s": med(times[1]), "j2_s": med(times[2]),
             "speedup": med(ratios), "speedup_min": min(ratios), "speedup_max": max(ratios),
             "cpus": os.cpu_count()}
+
+
+def blas_comparison(runner, workloads, pairs, other_build):
+    """nnlab_bench of this build against the one in other_build, alternating."""
+    other = os.path.join(other_build, "bench", "nnlab_bench")
+    if not os.access(other, os.X_OK):
+        raise BenchError(f"{other} is missing (configure {other_build} with -DNNLAB_BLAS=OFF "
+                         "and build its nnlab_bench target)")
+    rows = []
+    for w in workloads:
+        warmup, n = runner.steps(w)
+        cmd = [runner.config_path(w), "--warmup", str(warmup), "--steps", str(n)]
+        blas, eigen = [], []
+        for _ in range(pairs):
+            blas.append(run_json([runner.bench] + cmd, runner.env)["ms_per_step"])
+            eigen.append(run_json([other] + cmd, runner.env)["ms_per_step"])
+        ratios = [e / b for b, e in zip(blas, eigen)]
+        rows.append({"workload": w, "blas_ms": med(blas), "eigen_ms": med(eigen),
+                     "ratio": med(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios)})
+        runner.log(f"{w}: OpenBLAS {med(blas):.4g} ms, Eigen {med(eigen):.4g} ms")
+    return rows
 
 
 def machine():
@@ -317,7 +348,7 @@ def build_flags(build_dir):
     return flags
 
 
-def tables(rows, log_rows, mem, sweep_row, peak, pairs):
+def tables(rows, log_rows, mem, sweep_row, peak, pairs, blas_rows=()):
     out = []
     out.append(f"| workload | nnlab ms/step | PyTorch ms/step | PyTorch/nnlab (min-max over "
                f"{pairs} pairs) | CPU-time ratio | nnlab GFLOP/s | of fp32 peak | nnlab peak RSS MB "
@@ -349,6 +380,12 @@ def tables(rows, log_rows, mem, sweep_row, peak, pairs):
             out.append(f"| {r['workload'].upper()} | {fmt_ms(r['every1_ms'])} | "
                        f"{fmt_ms(r['every1000_ms'])} | {r['cost'] * 100:+.1f}% "
                        f"({r['cost_min'] * 100:+.1f}% to {r['cost_max'] * 100:+.1f}%) |")
+        t = log_rows[0].get("torch")
+        if t:
+            out.append("")
+            out.append(f"For comparison, PyTorch's own per-step CSV rows (the metrics and one row per "
+                       f"tensor) cost it {t['cost'] * 100:+.1f}% on W1 ({t['cost_min'] * 100:+.1f}% to "
+                       f"{t['cost_max'] * 100:+.1f}%); the ratios above include them.")
     if mem:
         out.append("")
         out.append(f"Memory (nnlab peak RSS): W3 {fmt_mb(mem['w3_kb'])} MB, W5 (T 1000, chunks "
@@ -358,6 +395,16 @@ def tables(rows, log_rows, mem, sweep_row, peak, pairs):
                    f"the resident set before the first step, i.e. without the data): W3 "
                    f"{fmt_mb(mem['w3_growth_kb'])} MB, W5 {fmt_mb(mem['w5_growth_kb'])} MB, W5 full "
                    f"BPTT {fmt_mb(mem['w5_full_growth_kb'])} MB.")
+    if blas_rows:
+        out.append("")
+        out.append("OpenBLAS (this build, EIGEN_USE_BLAS) against Eigen's own matrix products "
+                   "(a build with `-DNNLAB_BLAS=OFF`), nnlab only, alternating:")
+        out.append("")
+        out.append("| workload | OpenBLAS ms/step | Eigen ms/step | Eigen/OpenBLAS (min-max) |")
+        out.append("|---|---:|---:|---|")
+        for r in blas_rows:
+            out.append(f"| {r['workload'].upper()} | {fmt_ms(r['blas_ms'])} | {fmt_ms(r['eigen_ms'])} | "
+                       f"{r['ratio']:.2f}x ({r['ratio_min']:.2f}-{r['ratio_max']:.2f}) |")
     if sweep_row:
         out.append("")
         if "skipped" in sweep_row:
@@ -381,6 +428,9 @@ def main():
                         help="skip logging cost, memory and sweep measurements")
     parser.add_argument("--results", help="write a RESULTS.md (machine, flags, tables) here")
     parser.add_argument("--json", help="write every raw measurement here")
+    parser.add_argument("--blas-comparison", metavar="DIR",
+                        help="also time the build in DIR (configured with -DNNLAB_BLAS=OFF: "
+                             "Eigen's own matrix products) against this one, alternating")
     args = parser.parse_args()
     pairs = args.pairs or (1 if args.quick else 5)
     workloads = [w.strip() for w in args.only.split(",") if w.strip()]
@@ -393,10 +443,14 @@ def main():
         peak = runner.peak()
         runner.log(f"fp32 peak: {peak:.1f} GFLOP/s")
         rows = compare(runner, workloads, pairs, peak)
-        log_rows, mem, sweep_row = [], None, None
+        log_rows, mem, sweep_row, blas_rows = [], None, None, []
+        if args.blas_comparison:
+            blas_rows = blas_comparison(runner, workloads, pairs, args.blas_comparison)
         if not args.no_extras:
             log_workloads = ["w1"] if args.quick else workloads
             log_rows = logging_cost(runner, log_workloads, pairs if args.quick else max(pairs, 5))
+            torch_log = torch_logging_cost(runner, pairs)
+            log_rows[0]["torch"] = torch_log
             by = {r["workload"]: r for r in rows}
             if "w3" in by and "w5" in by:
                 mem = memory(runner, by["w3"]["nnlab_rss_kb"], by["w5"]["nnlab_rss_kb"],
@@ -408,7 +462,7 @@ def main():
     except BenchError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    text = tables(rows, log_rows, mem, sweep_row, peak, pairs)
+    text = tables(rows, log_rows, mem, sweep_row, peak, pairs, blas_rows)
     print(text)
     seconds = time.time() - started
     runner.log(f"({seconds:.0f} s)")
@@ -416,37 +470,50 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"machine": info, "flags": build_flags(args.build_dir), "peak": peak,
-                       "rows": rows, "logging": log_rows, "memory": mem, "sweep": sweep_row},
+                       "rows": rows, "logging": log_rows, "memory": mem, "sweep": sweep_row,
+                       "blas": blas_rows},
                       f, indent=1)
     if args.results:
         write_results(args.results, text, info, build_flags(args.build_dir), pairs, seconds)
     return 0
 
 
+BEGIN, END = "<!-- bench/run.py results: begin -->", "<!-- bench/run.py results: end -->"
+
+
 def write_results(path, text, info, flags, pairs, seconds):
+    """Writes the figures between the BEGIN/END markers of `path`, keeping the rest of the file
+    (the hand-written analysis); creates the file when absent."""
     lines = [
-        "# Benchmark results",
-        "",
-        "Written by `bench/run.sh` (bench/run.py); see README.md, section Performance, for what "
-        "the workloads are and how they are timed.",
-        "",
+        BEGIN,
         f"- Date: {info.get('date')}; commit `{info.get('commit', '?')}`; {pairs} A/B pairs per "
-        f"workload, {seconds / 60:.0f} min in all; load average at the end {info['load']:.2f}.",
+        f"workload, {seconds / 60:.0f} min in all; load average at the end {info['load']:.2f} "
+        "(other jobs shared the machine).",
         f"- Machine: {info.get('Model name', '?')} (family {info.get('CPU family', '?')}, model "
         f"{info.get('Model', '?')}), {info.get('CPU(s)', '?')} CPUs, L2 {info.get('L2 cache', '?')}, "
         f"L3 {info.get('L3 cache', '?')}, hypervisor {info.get('Hypervisor vendor', 'none')}; "
         f"SIMD flags: {info.get('simd', '?')}; Linux {info.get('kernel')}.",
         f"- nnlab: {info.get('compiler', '?')}, CMAKE_BUILD_TYPE={flags.get('CMAKE_BUILD_TYPE', '?')} "
-        f"({flags.get('CMAKE_CXX_FLAGS_RELEASE', '?')}), -march=native "
-        f"(NNLAB_NATIVE={flags.get('NNLAB_NATIVE', '?')}), NNLAB_BLAS={flags.get('NNLAB_BLAS', 'n/a')}.",
-        f"- PyTorch {info.get('torch', '?')} (Debian's python3-torch) with Debian's OpenBLAS, "
-        "torch.set_num_threads(1), OPENBLAS_NUM_THREADS=1.",
+        f"(`{flags.get('CMAKE_CXX_FLAGS_RELEASE', '?')}`), `-march=native` "
+        f"(NNLAB_NATIVE={flags.get('NNLAB_NATIVE', '?')}), NNLAB_BLAS={flags.get('NNLAB_BLAS', '?')} "
+        "(Debian's OpenBLAS 0.3.21, one thread).",
+        f"- PyTorch {info.get('torch', '?')} (Debian's python3-torch) with the same OpenBLAS, "
+        "`torch.set_num_threads(1)`, `OPENBLAS_NUM_THREADS=1`.",
         "",
         text,
-        "",
+        END,
     ]
+    block = "\n".join(lines)
+    old = ""
+    if os.path.exists(path):
+        with open(path) as f:
+            old = f.read()
+    if BEGIN in old and END in old:
+        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    else:
+        new = "# Benchmark results\n\n" + block + "\n"
     with open(path, "w") as f:
-        f.write("\n".join(lines))
+        f.write(new)
 
 
 if __name__ == "__main__":
