@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -51,6 +52,14 @@ void report_config_error(const std::exception& error) {
     return;
   }
   spdlog::error("{}", error.what());
+}
+
+std::string local_time(const char* format) {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[64];
+  return std::string(buf, std::strftime(buf, sizeof buf, format, &tm));
 }
 
 int guarded(const std::function<int()>& body) {

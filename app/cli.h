@@ -37,6 +37,9 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 // Prints a ConfigError (one line per problem) to stderr.
 void report_config_error(const std::exception& error);
 
+// The current local time in strftime's `format`, e.g. "%Y%m%d-%H%M%S".
+std::string local_time(const char* format);
+
 // Runs body (returning an exit code), mapping the library's errors to exit codes: bad input
 // (ConfigError, DataError) to kBadInput, anything else to kRuntimeError, each reported on stderr.
 int guarded(const std::function<int()>& body);

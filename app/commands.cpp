@@ -53,15 +53,6 @@ void add_config_options(CLI::App* cmd, std::string& config, std::vector<std::str
       ->allow_extra_args(false);
 }
 
-std::string timestamp() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", &tm);
-  return buf;
-}
-
 template <typename T>
 int train_as(const Config& config, const TrainOptions& options, const CommonOptions& common,
              const nlohmann::json& meta) {
@@ -74,7 +65,7 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
     dir = options.out;
     prepare_run_dir(dir, options.force);
   } else {
-    dir = create_unique_dir(config.log.dir, config.name + "-" + timestamp());
+    dir = create_unique_dir(config.log.dir, config.name + "-" + local_time("%Y%m%d-%H%M%S"));
   }
   spdlog::info("run directory: {}", dir.string());
 
@@ -145,7 +136,7 @@ nlohmann::json run_meta(const Config& config, int argc, char** argv) {
   meta["pid"] = static_cast<long>(getpid());
   meta["threads"] = Eigen::nbThreads();
   meta["seed"] = config.seed;
-  meta["seeds"] = {{"data", config.data.seed.value_or(derive_seed(config.seed, "data"))},
+  meta["seeds"] = {{"data", data_seed(config)},
                    {"init", derive_seed(config.seed, "init")},
                    {"shuffle", derive_seed(config.seed, "shuffle")}};
   meta["name"] = config.name;
@@ -158,16 +149,6 @@ nlohmann::json run_meta(const Config& config, int argc, char** argv) {
       slurm[key] = value;
   if (!slurm.empty()) meta["slurm"] = slurm;
   return meta;
-}
-
-// The status recorded in RUN_DIR/summary.json ("" when there is none or it cannot be read).
-std::string recorded_status(const std::filesystem::path& dir) {
-  std::ifstream in(dir / "summary.json");
-  if (!in) return "";
-  const nlohmann::json summary = nlohmann::json::parse(in, nullptr, false);
-  if (!summary.is_object() || !summary.contains("status") || !summary["status"].is_string())
-    return "";
-  return summary["status"].get<std::string>();
 }
 
 }  // namespace

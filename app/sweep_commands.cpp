@@ -122,15 +122,6 @@ std::vector<char*> c_argv(const std::string& exe, std::vector<std::string>& args
   return argv;
 }
 
-std::string now_text() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
-
 // --index: the run's train command replaces this process, so its output, exit code and signals
 // are exactly train's.
 int run_one(const Sweep& sweep, std::size_t index, const std::string& exe,
@@ -214,7 +205,7 @@ int run_local(const Sweep& sweep, int jobs, const std::string& exe,
     if (log_fd < 0) throw IoError("cannot create " + log.string() + ": " + std::strerror(errno));
     std::vector<std::string> args = common_flags;
     args.insert(args.end(), plan.arguments.begin(), plan.arguments.end());
-    const std::string header = "# " + now_text() + " nnlab sweep: " + command_line(exe, args) + "\n";
+    const std::string header = "# " + local_time("%Y-%m-%d %H:%M:%S") + " nnlab sweep: " + command_line(exe, args) + "\n";
     if (::write(log_fd, header.data(), header.size()) < 0) {
       ::close(log_fd);
       throw IoError("cannot write " + log.string() + ": " + std::strerror(errno));

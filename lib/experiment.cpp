@@ -75,6 +75,12 @@ SequenceDataConfig sequence_config(const DataConfig& d) {
   return s;
 }
 
+nlohmann::json read_json_or_null(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return nullptr;
+  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+}
+
 std::string iso_time(std::chrono::system_clock::time_point t) {
   const std::time_t tt = std::chrono::system_clock::to_time_t(t);
   std::tm tm{};
@@ -94,15 +100,25 @@ std::string_view name_of(RunStatus status) {
   return "?";
 }
 
+std::string recorded_status(const std::filesystem::path& run_dir) {
+  const nlohmann::json summary = read_json_or_null(run_dir / "summary.json");
+  if (!summary.is_object() || !summary.contains("status") || !summary["status"].is_string())
+    return "";
+  return summary["status"].get<std::string>();
+}
+
+std::uint64_t data_seed(const Config& config) {
+  return config.data.seed.value_or(derive_seed(config.seed, "data"));
+}
+
 template <typename T>
 Experiment<T> build_experiment(const Config& config) {
   Experiment<T> e;
   e.config = config;
-  const std::uint64_t data_seed = config.data.seed.value_or(derive_seed(config.seed, "data"));
   const bool recurrent = is_recurrent(config.model.type);
   int features = 0;
   if (recurrent) {
-    e.sequences = make_sequence_dataset(sequence_config(config.data), data_seed);
+    e.sequences = make_sequence_dataset(sequence_config(config.data), data_seed(config));
     const SequenceDataset& d = e.sequences;
     e.head = make_head(config.model.output, d.task, d.num_classes, d.targets);
     e.train = to_samples<T>(d.train);
@@ -113,7 +129,7 @@ Experiment<T> build_experiment(const Config& config) {
     e.sequences.train = {};
     e.sequences.test = {};
   } else {
-    e.data = make_dataset(config.data, data_seed);
+    e.data = make_dataset(config.data, data_seed(config));
     e.head = make_head(config.model.output, e.data.task, e.data.num_classes, e.data.targets());
     if (config.data.type == DataKind::csv && !config.data.task) e.config.data.task = e.data.task;
     e.train = to_samples<T>(e.data.x_train, e.data.y_train);
@@ -184,11 +200,6 @@ class Checkpointer final : public TrainObserver<T> {
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
 };
 
-nlohmann::json read_json_or_null(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return nullptr;
-  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-}
 }  // namespace
 
 template <typename T>

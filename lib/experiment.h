@@ -47,4 +47,11 @@ TrainResult run_experiment(Experiment<T>& experiment, const std::filesystem::pat
 
 std::string_view name_of(RunStatus status);
 
+// The status run_experiment last recorded in RUN_DIR/summary.json ("running", "completed", ...),
+// or "" when there is no readable summary.
+std::string recorded_status(const std::filesystem::path& run_dir);
+
+// The seed of the data streams: data.seed when given, else derived from the run's seed.
+std::uint64_t data_seed(const Config& config);
+
 }  // namespace nnlab

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "config.h"
+#include "experiment.h"
 #include "errors.h"
 #include "files.h"
 
@@ -519,12 +520,9 @@ void validate_sweep(const Sweep& sweep) {
 RunState run_state(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_regular_file(dir / "config.json", ec)) return RunState::absent;
-  const json summary = json::parse(read_text(dir / "summary.json"), nullptr, false);
-  if (summary.is_object() && summary.contains("status") && summary["status"].is_string()) {
-    const auto status = summary["status"].get<std::string>();
-    if (status == "completed") return RunState::completed;
-    if (status == "diverged") return RunState::diverged;
-  }
+  const std::string status = recorded_status(dir);
+  if (status == "completed") return RunState::completed;
+  if (status == "diverged") return RunState::diverged;
   return RunState::started;
 }
 
