@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install_deps.sh
-scripts/build.sh
+scripts/build.sh nnlab  # only the binary: the tests and benchmarks are scripts/test.sh's
 run_dir=$(./build/nnlab train configs/quickstart.json)
 echo "run directory: $run_dir" >&2
 echo "first layer vs last layer gradient norms (step 1):" >&2
