@@ -57,6 +57,7 @@ template <typename T>
 int train_as(const Config& config, const TrainOptions& options, const CommonOptions& common,
              const nlohmann::json& meta) {
   Experiment<T> experiment = build_experiment<T>(config);  // throws before anything is created
+  for (const auto& warning : experiment.data.warnings) spdlog::warn("{}", warning);
   std::filesystem::path dir;
   const bool resume = !options.resume.empty();
   if (resume) {
@@ -220,10 +221,17 @@ int run_validate(const ValidateOptions& options) {
   return guarded([&] {
     const Config config = load_config(options.config, options.overrides);
     Config resolved = config;
-    if (config.dtype == DType::float64)
-      resolved = build_experiment<double>(config).config;
-    else
-      resolved = build_experiment<float>(config).config;
+    std::vector<std::string> warnings;
+    if (config.dtype == DType::float64) {
+      auto experiment = build_experiment<double>(config);
+      resolved = experiment.config;
+      warnings = experiment.data.warnings;
+    } else {
+      auto experiment = build_experiment<float>(config);
+      resolved = experiment.config;
+      warnings = experiment.data.warnings;
+    }
+    for (const auto& warning : warnings) spdlog::warn("{}", warning);
     std::printf("%s\n", to_json(resolved).dump(2).c_str());
     spdlog::info("{}: ok", options.config);
     return static_cast<int>(kCompleted);

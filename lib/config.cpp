@@ -13,6 +13,7 @@
 
 #include "data.h"
 #include "errors.h"
+#include "json_io.h"
 
 namespace nnlab {
 
@@ -89,9 +90,7 @@ std::string type_name(const json& v) {
 }  // namespace
 
 std::string describe_json(const nlohmann::json& v) {
-  std::string text = v.dump();
-  if (text.size() > 40) text = text.substr(0, 37) + "...";
-  return text + " (" + type_name(v) + ")";
+  return json_excerpt(v, 40) + " (" + type_name(v) + ")";
 }
 
 namespace {
@@ -534,21 +533,25 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
+// Longer words get no suggestion: the edit distance costs |word| x |candidate|.
+constexpr std::size_t kMaxSuggestedWord = 64;
+
 std::optional<std::string> closest_match(std::string_view word,
                                          const std::vector<std::string>& candidates) {
+  if (word.size() > kMaxSuggestedWord) return std::nullopt;  // bounded cost on hostile keys
   const std::string w = lower(word);
   std::optional<std::string> best;
   std::size_t best_distance = 0;
   for (const auto& c : candidates) {
+    if (c.size() > w.size() + 3 || w.size() > c.size() + 3) continue;  // distance > 3: no match
     const std::size_t d = edit_distance(w, lower(c));
     if (!best || d < best_distance) {
       best = c;
       best_distance = d;
     }
   }
-  if (!best) return std::nullopt;
   const std::size_t allowed = std::max<std::size_t>(1, std::min<std::size_t>(3, w.size() / 3));
-  if (best_distance <= allowed) return best;
+  if (best && best_distance <= allowed) return best;
   // A prefix such as "xavier" for "xavier_normal" or "batch" for "batch_size".
   if (w.size() >= 3)
     for (const auto& c : candidates)
@@ -712,8 +715,7 @@ void apply_override(json& doc, std::string_view assignment) {
     throw ConfigError("--set", "expected key.path=value, got \"" + text + "\"");
   const std::string key(assignment.substr(0, eq));
   const std::string value_text(assignment.substr(eq + 1));
-  json value = json::parse(value_text, nullptr, /*allow_exceptions=*/false);
-  if (value.is_discarded()) value = value_text;
+  json value = parse_override_value(value_text, "--set " + key);
 
   std::vector<std::string> segments;
   std::stringstream stream(key);
@@ -756,16 +758,11 @@ json read_config_file(const std::filesystem::path& path) {
     throw ConfigError("", "cannot read config file " + path.string() + ": " +
                               (std::filesystem::exists(path, ec) ? "permission denied"
                                                                  : "no such file"));
-  json doc = json::parse(in, nullptr, /*allow_exceptions=*/false, /*ignore_comments=*/false);
-  if (doc.is_discarded()) {
-    // Parse again with exceptions to get nlohmann's position-bearing message.
-    in.clear();
-    in.seekg(0);
-    try {
-      doc = json::parse(in);
-    } catch (const json::parse_error& e) {
-      throw ConfigError("", path.string() + ": invalid JSON: " + e.what());
-    }
+  json doc;
+  try {
+    doc = parse_json(read_json_text(path));
+  } catch (const JsonError& e) {
+    throw ConfigError("", path.string() + ": " + e.what());
   }
   if (!doc.is_object())
     throw ConfigError("", path.string() + ": expected a JSON object at the top level");

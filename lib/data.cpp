@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -116,15 +117,24 @@ Dataset make_generated(const DataConfig& config, std::uint64_t seed) {
 
 // ---- CSV -----------------------------------------------------------------------------------
 
-struct CsvLine {
-  int number;  // 1-based line in the file
-  std::vector<std::string> fields;
-};
-
+// A CSV file's cells, row-major, as views into its text: no allocation per cell or per row (a
+// large file costs its text plus 16 bytes a cell). Quoted cells with "" inside are unescaped into
+// `unescaped`. Filled in place by read_csv (the views must not outlive `text`): not copyable.
 struct CsvFile {
+  std::string text;
+  std::deque<std::string> unescaped;  // a deque: growing it keeps earlier elements in place
   std::vector<std::string> header;
   int header_line = 0;
-  std::vector<CsvLine> rows;
+  std::vector<std::string_view> cells;  // rows() * header.size()
+  std::vector<int> numbers;             // each data row's 1-based line in the file
+
+  CsvFile() = default;
+  CsvFile(const CsvFile&) = delete;
+  CsvFile& operator=(const CsvFile&) = delete;
+  std::size_t rows() const { return numbers.size(); }
+  std::string_view cell(std::size_t row, std::size_t column) const {
+    return cells[row * header.size() + column];
+  }
 };
 
 }  // namespace
@@ -155,48 +165,73 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Splits one line at commas. A field may be double-quoted (then it may hold commas, and "" is a
-// literal quote); spaces around fields are dropped, those inside quotes kept.
-std::vector<std::string> split_fields(std::string_view line, const std::string& where) {
-  std::vector<std::string> fields;
+std::string format_fraction(double x) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return std::string(buf, end);
+}
+
+// A cell or column name in an error message: at most 60 characters.
+std::string short_text(std::string_view s) {
+  return s.size() <= 60 ? std::string(s) : std::string(s.substr(0, 57)) + "...";
+}
+
+// Splits one line at commas, appending its fields to `fields` and returning their number. A
+// field may be double-quoted (then it may hold commas, and "" is a literal quote); spaces around
+// fields are dropped, those inside quotes kept. `where` names the line in errors.
+template <typename Where>
+std::size_t split_fields(std::string_view line, const Where& where,
+                         std::vector<std::string_view>& fields,
+                         std::deque<std::string>& unescaped) {
+  std::size_t count = 0;
   std::size_t i = 0;
   while (true) {
     while (i < line.size() && is_space(line[i])) ++i;
-    std::string field;
+    std::string_view field;
     if (i < line.size() && line[i] == '"') {
-      ++i;
+      const std::size_t first = ++i;
+      bool escaped = false;
       while (true) {
-        if (i >= line.size()) throw ConfigError("data.path", where + ": unterminated quoted field");
+        if (i >= line.size()) throw ConfigError("data.path", where() + ": unterminated quoted field");
         if (line[i] == '"') {
           if (i + 1 < line.size() && line[i + 1] == '"') {
-            field += '"';
+            escaped = true;
             i += 2;
             continue;
           }
-          ++i;
           break;
         }
-        field += line[i++];
+        ++i;
+      }
+      field = line.substr(first, i - first);
+      ++i;  // the closing quote
+      if (escaped) {
+        std::string& text = unescaped.emplace_back();
+        for (std::size_t k = 0; k < field.size(); ++k) {
+          text += field[k];
+          if (field[k] == '"') ++k;  // "" -> "
+        }
+        field = text;
       }
       while (i < line.size() && is_space(line[i])) ++i;
       if (i < line.size() && line[i] != ',')
-        throw ConfigError("data.path", where + ": unexpected text after a closing quote");
+        throw ConfigError("data.path", where() + ": unexpected text after a closing quote");
     } else {
       const std::size_t end = std::min(line.find(',', i), line.size());
       field = trim(line.substr(i, end - i));
       i = end;
     }
-    fields.push_back(std::move(field));
-    if (i >= line.size()) return fields;
+    fields.push_back(field);
+    ++count;
+    if (i >= line.size()) return count;
     ++i;  // the comma
   }
 }
 
-CsvFile read_csv(const std::string& path) {
-  const std::string text = read_data_file(path);
-  std::string_view rest(text);
+void read_csv(const std::string& path, CsvFile& file) {
+  file.text = read_data_file(path);
+  std::string_view rest(file.text);
   if (rest.substr(0, 3) == "\xEF\xBB\xBF") rest.remove_prefix(3);  // UTF-8 byte order mark
-  CsvFile file;
   int number = 0;
   while (!rest.empty()) {
     const std::size_t end = std::min(rest.find('\n'), rest.size());
@@ -205,26 +240,27 @@ CsvFile read_csv(const std::string& path) {
     ++number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (trim(line).empty()) continue;
-    const std::string where = path + ":" + std::to_string(number);
-    auto fields = split_fields(line, where);
+    const auto where = [&] { return path + ":" + std::to_string(number); };
     if (file.header_line == 0) {
-      file.header = std::move(fields);
+      split_fields(line, where, file.cells, file.unescaped);
+      file.header.assign(file.cells.begin(), file.cells.end());
+      file.cells.clear();
       file.header_line = number;
-      std::set<std::string> seen;
+      std::set<std::string_view> seen;
       for (const auto& name : file.header)
         if (!seen.insert(name).second)
-          throw ConfigError("data.path", where + ": duplicate column \"" + name + "\"");
+          throw ConfigError("data.path", where() + ": duplicate column \"" + short_text(name) + "\"");
       continue;
     }
-    if (fields.size() != file.header.size())
-      throw ConfigError("data.path", where + ": expected " + std::to_string(file.header.size()) +
-                                         " fields, got " + std::to_string(fields.size()));
-    file.rows.push_back({number, std::move(fields)});
+    const std::size_t fields = split_fields(line, where, file.cells, file.unescaped);
+    if (fields != file.header.size())
+      throw ConfigError("data.path", where() + ": expected " + std::to_string(file.header.size()) +
+                                         " fields, got " + std::to_string(fields));
+    file.numbers.push_back(number);
   }
   if (file.header_line == 0)
     throw ConfigError("data.path", path + ": empty file (expected a header row of column names)");
-  if (file.rows.empty()) throw ConfigError("data.path", path + ": no data rows after the header");
-  return file;
+  if (file.rows() == 0) throw ConfigError("data.path", path + ": no data rows after the header");
 }
 
 // A finite number spelled as the whole cell; nan and inf are not numbers here.
@@ -239,16 +275,20 @@ std::optional<double> parse_number(std::string_view cell) {
 
 bool is_integer(double v) { return std::floor(v) == v && std::abs(v) < 0x1p53; }
 
+// The first 20 names, each cut to 60 characters: an error message stays short for any header.
 std::string join_names(const std::vector<std::string>& names) {
   std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  for (std::size_t i = 0; i < names.size() && i < 20; ++i)
+    out += (out.empty() ? "" : ", ") + short_text(names[i]);
+  if (names.size() > 20) out += ", ... (" + std::to_string(names.size()) + " columns)";
   return out;
 }
 
 ConfigError bad_cell(const std::string& path, int line, const std::string& column,
-                     const std::string& expected, const std::string& cell) {
-  return ConfigError("data.path", path + ":" + std::to_string(line) + ": column \"" + column +
-                                      "\": expected " + expected + ", got \"" + cell + "\"");
+                     const std::string& expected, std::string_view cell) {
+  return ConfigError("data.path", path + ":" + std::to_string(line) + ": column \"" +
+                                      short_text(column) + "\": expected " + expected + ", got \"" +
+                                      short_text(cell) + "\"");
 }
 
 // Class indices and names for the target cells. Numbers that are all 0 or 1 keep their value
@@ -256,15 +296,15 @@ ConfigError bad_cell(const std::string& path, int line, const std::string& colum
 void label_classes(const CsvFile& file, std::size_t target, const std::string& path,
                    const std::vector<std::optional<double>>& numbers, Dataset& d,
                    std::vector<double>& labels) {
-  const std::size_t n = file.rows.size();
+  const std::size_t n = file.rows();
   const std::string& column = file.header[target];
-  for (const auto& row : file.rows)
-    if (row.fields[target].empty()) throw bad_cell(path, row.number, column, "a label", "");
+  for (std::size_t r = 0; r < n; ++r)
+    if (file.cell(r, target).empty()) throw bad_cell(path, file.numbers[r], column, "a label", "");
   const bool numeric = std::all_of(numbers.begin(), numbers.end(), [](auto v) { return v; });
   labels.assign(n, 0.0);
   if (numeric) {
-    std::map<double, std::string> spelling;  // distinct values, sorted, first spelling kept
-    for (std::size_t r = 0; r < n; ++r) spelling.emplace(*numbers[r], file.rows[r].fields[target]);
+    std::map<double, std::string_view> spelling;  // distinct values, sorted, first spelling kept
+    for (std::size_t r = 0; r < n; ++r) spelling.emplace(*numbers[r], file.cell(r, target));
     if (std::all_of(spelling.begin(), spelling.end(),
                     [](const auto& kv) { return kv.first == 0.0 || kv.first == 1.0; })) {
       d.num_classes = 2;
@@ -275,17 +315,17 @@ void label_classes(const CsvFile& file, std::size_t target, const std::string& p
     std::map<double, int> index;
     for (const auto& [value, name] : spelling) {
       index.emplace(value, static_cast<int>(d.class_names.size()));
-      d.class_names.push_back(name);
+      d.class_names.emplace_back(name);
     }
     for (std::size_t r = 0; r < n; ++r) labels[r] = index.at(*numbers[r]);
   } else {
-    std::map<std::string, int> index;
-    for (const auto& row : file.rows) index.emplace(row.fields[target], 0);
+    std::map<std::string_view, int> index;
+    for (std::size_t r = 0; r < n; ++r) index.emplace(file.cell(r, target), 0);
     for (auto& [name, i] : index) {
       i = static_cast<int>(d.class_names.size());
-      d.class_names.push_back(name);
+      d.class_names.emplace_back(name);
     }
-    for (std::size_t r = 0; r < n; ++r) labels[r] = index.at(file.rows[r].fields[target]);
+    for (std::size_t r = 0; r < n; ++r) labels[r] = index.at(file.cell(r, target));
   }
   d.num_classes = static_cast<int>(d.class_names.size());
   if (d.num_classes < 2)
@@ -311,13 +351,14 @@ void standardize(Dataset& d) {
 
 Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
   const std::string& path = config.path;
-  const CsvFile file = read_csv(path);
+  CsvFile file;
+  read_csv(path, file);
 
   std::size_t target = file.header.size() - 1;
   if (!config.target.empty()) {
     const auto it = std::find(file.header.begin(), file.header.end(), config.target);
     if (it == file.header.end()) {
-      std::string message = "no column \"" + config.target + "\" in " + path +
+      std::string message = "no column \"" + short_text(config.target) + "\" in " + path +
                             " (columns: " + join_names(file.header) + ")";
       if (auto guess = closest_match(config.target, file.header))
         message += " (did you mean \"" + *guess + "\"?)";
@@ -330,23 +371,23 @@ Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
                                        file.header[target] + "\"");
 
   Dataset d;
-  const auto n = static_cast<Eigen::Index>(file.rows.size());
+  const auto n = static_cast<Eigen::Index>(file.rows());
   const auto features = static_cast<Eigen::Index>(file.header.size() - 1);
   for (std::size_t c = 0; c < file.header.size(); ++c)
     if (c != target) d.feature_names.push_back(file.header[c]);
 
   Mat<double> x(features, n);
-  std::vector<std::optional<double>> numbers(file.rows.size());
+  std::vector<std::optional<double>> numbers(file.rows());
   for (Eigen::Index r = 0; r < n; ++r) {
-    const CsvLine& row = file.rows[static_cast<std::size_t>(r)];
+    const auto row = static_cast<std::size_t>(r);
     Eigen::Index f = 0;
-    for (std::size_t c = 0; c < row.fields.size(); ++c) {
+    for (std::size_t c = 0; c < file.header.size(); ++c) {
       if (c == target) {
-        numbers[static_cast<std::size_t>(r)] = parse_number(row.fields[c]);
+        numbers[row] = parse_number(file.cell(row, c));
         continue;
       }
-      const auto value = parse_number(row.fields[c]);
-      if (!value) throw bad_cell(path, row.number, file.header[c], "a number", row.fields[c]);
+      const auto value = parse_number(file.cell(row, c));
+      if (!value) throw bad_cell(path, file.numbers[row], file.header[c], "a number", file.cell(row, c));
       x(f++, r) = *value;
     }
   }
@@ -369,20 +410,20 @@ Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
     d.task = none_numeric || integer_labels ? Task::classification : Task::regression;
   }
 
-  std::vector<double> y(file.rows.size());
+  std::vector<double> y(file.rows());
   if (d.task == Task::classification) {
     label_classes(file, target, path, numbers, d, y);
   } else {
-    for (std::size_t r = 0; r < file.rows.size(); ++r) {
+    for (std::size_t r = 0; r < file.rows(); ++r) {
       if (!numbers[r])
-        throw bad_cell(path, file.rows[r].number, file.header[target], "a number",
-                       file.rows[r].fields[target]);
+        throw bad_cell(path, file.numbers[r], file.header[target], "a number",
+                       file.cell(r, target));
       y[r] = *numbers[r];
     }
   }
 
   // Seeded shuffle, then the first N - n_test shuffled rows train and the rest test.
-  std::vector<int> order(file.rows.size());
+  std::vector<int> order(file.rows());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
   Rng rng(seed);
   rng.shuffle(order);
@@ -401,6 +442,10 @@ Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
       ys(0, j) = y[static_cast<std::size_t>(r)];
     }
   };
+  if (n_test == 0 && config.test_fraction > 0)
+    d.warnings.push_back("data.test_fraction " + format_fraction(config.test_fraction) + " of the " +
+                         std::to_string(n) + " rows in " + path +
+                         " rounds to no test rows: the run has no test loss or accuracy");
   take(0, n_train, d.x_train, d.y_train);
   take(n_train, n_test, d.x_test, d.y_test);
   if (config.standardize) standardize(d);

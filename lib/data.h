@@ -21,6 +21,7 @@ struct Dataset {
                                          // regression: (targets, N_train)
   Mat<double> x_test;                    // (features, N_test)
   Mat<double> y_test;                    // as y_train, N_test columns
+  std::vector<std::string> warnings;     // what a user should know (app/ prints them)
 
   int features() const { return static_cast<int>(x_train.rows()); }
   int targets() const { return static_cast<int>(y_train.rows()); }

@@ -10,6 +10,7 @@
 #include "csv.h"
 #include "files.h"
 #include "init.h"
+#include "json_io.h"
 #include "mlp.h"
 #include "rnn.h"
 #include "rng.h"
@@ -75,10 +76,13 @@ SequenceDataConfig sequence_config(const DataConfig& d) {
   return s;
 }
 
+// Null when the file is missing, unreadable or refused by parse_json.
 nlohmann::json read_json_or_null(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  if (!in) return nullptr;
-  return nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  try {
+    return parse_json(read_json_text(path));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
 }
 
 std::string iso_time(std::chrono::system_clock::time_point t) {

@@ -16,6 +16,7 @@
 
 #include "csv.h"
 #include "errors.h"
+#include "json_io.h"
 #include "sweep.h"
 
 namespace nnlab {
@@ -119,10 +120,13 @@ const json* at_path(const json& doc, const std::string& path) {
 }
 
 std::optional<json> read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  json doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+  json doc;
+  try {
+    doc = parse_json(read_json_text(path));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!doc.is_object()) return std::nullopt;
   return doc;
 }
 

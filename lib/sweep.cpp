@@ -14,6 +14,7 @@
 #include "experiment.h"
 #include "errors.h"
 #include "files.h"
+#include "json_io.h"
 
 namespace nnlab {
 
@@ -27,7 +28,7 @@ constexpr std::size_t kMaxRuns = 1'000'000;
 constexpr std::uint64_t kMaxSeedCount = 100'000;
 constexpr std::size_t kMaxNameBytes = 200;
 
-json plain(const ordered_json& v) { return json::parse(v.dump()); }
+json plain(const ordered_json& v) { return parse_json(v.dump()); }
 
 std::string show(const ordered_json& v) { return describe_json(plain(v)); }
 
@@ -75,9 +76,7 @@ class SweepReader {
         }
         const std::string text = item.get<std::string>();
         const std::string value_text = text.substr(eq + 1);
-        json value = json::parse(value_text, nullptr, /*allow_exceptions=*/false);
-        if (value.is_discarded()) value = value_text;
-        add(text.substr(0, eq), std::move(value), where);
+        add(text.substr(0, eq), parse_override_value(value_text, where), where);
       }
     } else {
       issue(path, "expected an object of \"key.path\": value or a list of \"key.path=value\" "
@@ -163,7 +162,11 @@ std::string Override::assignment() const {
   if (v.is_string()) {
     const std::string& text = v.get_ref<const std::string&>();
     // A string that would read back as JSON (3, true, null, "x", [1]) keeps its quotes.
-    if (json::parse(text, nullptr, /*allow_exceptions=*/false).is_discarded()) return key + "=" + text;
+    try {
+      parse_json(text);
+    } catch (const JsonError&) {
+      return key + "=" + text;
+    }
   }
   return key + "=" + v.dump();
 }
@@ -259,7 +262,7 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
         for (std::size_t i = 0; i < values.size(); ++i) {
           json value = plain(values[i]);
           if (std::find(list.begin(), list.end(), value) != list.end()) {
-            r.issue(path + "[" + std::to_string(i) + "]", "duplicate value " + value.dump());
+            r.issue(path + "[" + std::to_string(i) + "]", "duplicate value " + json_excerpt(value));
             continue;
           }
           list.push_back(std::move(value));
@@ -361,9 +364,9 @@ SweepSpec read_sweep_file(const fs::path& path, const std::string& out) {
                               (fs::exists(path, ec) ? "permission denied" : "no such file"));
   ordered_json doc;
   try {
-    doc = ordered_json::parse(in);
-  } catch (const ordered_json::parse_error& e) {
-    throw ConfigError("", path.string() + ": invalid JSON: " + e.what());
+    doc = parse_ordered_json(read_json_text(path));
+  } catch (const JsonError& e) {
+    throw ConfigError("", path.string() + ": " + e.what());
   }
   return parse_sweep(doc, path, out);
 }
