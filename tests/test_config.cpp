@@ -611,7 +611,7 @@ TEST_CASE("config: null means not given, so the default applies") {
               "\"type\", \"weights\", \"width\")");
   // A required key given as null is missing.
   check_issue(R"({"data": {"type": "csv", "path": null}})", "data.path",
-              "required when data.type is csv");
+              "required when data.type is \"csv\"");
   check_issue(R"({"model": {"init": "normal", "init_scale": null}})", "model.init_scale",
               "required when model.init is \"normal\" (the std of normal, the half-width of "
               "uniform)");
@@ -976,7 +976,7 @@ TEST_CASE("config: keys that apply only to another choice are refused") {
 
 TEST_CASE("config: required keys and choices that contradict each other") {
   SUBCASE("csv without a path") {
-    check_issue(R"({"data": {"type": "csv"}})", "data.path", "required when data.type is csv");
+    check_issue(R"({"data": {"type": "csv"}})", "data.path", "required when data.type is \"csv\"");
   }
   SUBCASE("init_scale missing for normal and uniform") {
     check_issue(R"({"model": {"init": "normal"}})", "model.init_scale",
