@@ -108,6 +108,7 @@ struct LogConfig {
 
 struct Config {
   std::string name;
+  std::string label;           // free text; "" = none
   std::uint64_t seed{};
   DType dtype{};
   DataConfig data;

@@ -93,6 +93,9 @@ std::vector<KeySpec> make_config_keys() {
                  return c.default_name;
                },
                .field = at(&Config::name)});
+  k.push_back({.path = "label", .type = KeyType::string, .fallback = "", .omit_empty = true,
+               .doc = "a free-text label of the run, recorded in config.json and summary.json",
+               .field = at(&Config::label)});
   k.push_back({.path = "seed", .type = KeyType::seed, .fallback = 0,
                .doc = "seeds everything random: data, initialisation, shuffling (each from its "
                       "own stream)",

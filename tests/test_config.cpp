@@ -663,7 +663,7 @@ TEST_CASE("config: unknown keys are reported with the likely key or the known ke
     check_issue(R"({"log": {"zzzzzz": 1}})", "log.zzzzzz",
                 "unknown key (known keys: \"dir\", \"every\", \"save_data\")");
     check_issue(R"({"lr": 0.1})", "lr",
-                "unknown key (known keys: \"data\", \"dtype\", \"log\", \"model\", \"name\", "
+                "unknown key (known keys: \"data\", \"dtype\", \"label\", \"log\", \"model\", \"name\", "
                 "\"seed\", \"train\")");
   }
   SUBCASE("several unknown keys of one section are all reported, sorted by key") {
@@ -1050,7 +1050,7 @@ TEST_CASE("config: every problem is reported at once, in reading order") {
                   {"train.lr", "expected a number in (0, 1e+06], got -1"},
                   {"train.optimiser", "unknown key (did you mean \"optimizer\"?)"},
                   {"log.every", "expected an integer in [1, 1000000000], got 0"},
-                  {"zzz", "unknown key (known keys: \"data\", \"dtype\", \"log\", \"model\", "
+                  {"zzz", "unknown key (known keys: \"data\", \"dtype\", \"label\", \"log\", \"model\", "
                           "\"name\", \"seed\", \"train\")"},
                   {"model.output", "\"linear\" needs a regression task; data.type \"moons\" is "
                                    "classification (use \"sigmoid\", \"softmax\" or \"auto\")"}});
@@ -1439,4 +1439,19 @@ TEST_CASE("config: closest_match suggests plausible typos only") {
     CHECK(closest_match("relu", {}) == std::nullopt);
     CHECK(closest_match("", {"lr"}) == std::nullopt);
   }
+}
+
+TEST_CASE("config: label is free text, written to the resolved config only when given") {
+  const Config plain = accept("{}");
+  CHECK(plain.label.empty());
+  CHECK_FALSE(to_json(plain).contains("label"));
+  const Config labelled = accept(R"({"label": "he, deeper"})");
+  CHECK(labelled.label == "he, deeper");
+  CHECK(to_json(labelled)["label"] == "he, deeper");
+  CHECK(parse_config(to_json(labelled), kContext).label == "he, deeper");
+  check_issue(R"({"label": 3})", "label", "expected a string, got 3 (an integer)");
+  check_issue(R"({"lable": "x"})", "lable", "unknown key (did you mean \"label\"?)");
+  json doc = json::object();
+  apply_override(doc, "label=he");  // as a sweep's {"runs": [{"label": "he"}]} sets it
+  CHECK(parse_config(doc, kContext).label == "he");
 }
