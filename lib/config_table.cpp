@@ -179,7 +179,8 @@ std::vector<KeySpec> make_config_keys() {
                .when = {{{"data.type", kSequenceTasks}},
                         {{"data.type", {"sine"}}, {"model.type", kRecurrent}}},
                .when_text = "data.type is a sequence task",
-               .doc = "time steps T of a sequence (copy: the delay)",
+               .doc = "time steps T of a sequence (copy: the delay); also sine with a "
+                      "recurrent model",
                .refusal = [](const Config& c) -> std::string {
                  if (c.data.type != DataKind::sine) return "";
                  return "applies only to sequence tasks (data.type \"sine\" with an mlp is "
