@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.h"
+#include "cli_hints.h"
 #include "config_commands.h"
 #include "commands.h"
 #include "sweep_commands.h"
@@ -51,8 +52,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kBadInput;
+    return report_command_line_error(app, e, argc, argv);
   }
   setup_logging(common);
   if (train_cmd->parsed()) return run_train(train, common, argc, argv);

@@ -2,7 +2,7 @@
 # What is generated from the config key table: docs/config.md and docs/schema/*.json are not stale;
 # the JSON Schemas accept every shipped config and sweep and refuse (with python3-jsonschema) the
 # bad configs nnlab refuses where JSON Schema can state the rule; `explain`; bash and zsh
-# completion; `label`. Usage: test_config_table.sh NNLAB_BINARY REPO_ROOT
+# completion; `label`; the kind command line. Usage: test_config_table.sh NNLAB_BINARY REPO_ROOT
 source "$(dirname "$0")/common.sh" "$@"
 
 # --- generated files are up to date -----------------------------------------------------------
@@ -220,5 +220,29 @@ if [[ -f "$(dirname "$NNLAB")/CMakeCache.txt" ]]; then
   check "install: bash completion" cmp -s "$WORK/prefix/share/bash-completion/completions/nnlab" "$WORK/nnlab.bash"
   check "install: zsh completion" test -s "$WORK/prefix/share/zsh/vendor-completions/_nnlab"
 fi
+
+# --- a kind command line --------------------------------------------------------------------------
+echo '{}' >"$WORK/c.json"
+cli_error() {  # cli_error "text" ARGS...: exit 2, one error line with the text, then --help
+  local text=$1
+  shift
+  run "$@"
+  [[ $code -eq 2 ]] && [[ $(wc -l <"$WORK/err") -eq 2 ]] && grep -qF -- "$text" "$WORK/err" &&
+    grep -q -- "--help' for more information" "$WORK/err" || { cat "$WORK/err" >&2; return 1; }
+}
+check "unknown subcommand: did you mean" cli_error 'unknown subcommand "trian" (did you mean "train"?)' trian c.json
+check "nnlab CONFIG.json: suggests train" cli_error 'to train this config: nnlab train c.json' c.json
+check "unknown option: did you mean" cli_error 'unknown option --forse (did you mean --force?)' train c.json --forse
+check "--epochs 5: suggests --set" cli_error 'config keys are set with --set train.epochs=5' train c.json --epochs 5
+check "--lr=0.1: suggests --set" cli_error '--set train.lr=0.1' validate c.json --lr=0.1
+check "--set value split by the shell: how to quote" \
+  cli_error "quote the whole assignment: --set 'model.width=[16, 8]'" validate c.json --set model.width=[16, 8]
+check "no subcommand" cli_error 'a subcommand is required: train' 
+check "a missing argument keeps CLI11's message" cli_error 'config is required' validate
+check "the help points to the subcommand" grep -qF "nnlab validate --help" "$WORK/err"
+check "glorot_uniform suggests xavier_uniform" bash -c "
+  '$NNLAB' validate '$WORK/c.json' --set model.init=glorot_uniform 2>&1 | grep -qF 'did you mean \"xavier_uniform\"?'"
+check "kaiming_normal suggests he_normal" bash -c "
+  '$NNLAB' validate '$WORK/c.json' --set model.init=kaiming_normal 2>&1 | grep -qF 'did you mean \"he_normal\"?'"
 
 finish test_config_table
