@@ -11,6 +11,18 @@ file(GLOB NNLAB_PLOT_SCRIPTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/scrip
 install(PROGRAMS ${NNLAB_PLOT_SCRIPTS} scripts/sweep_bash_loop.sh scripts/sweep_parallel.sh
         scripts/sweep_slurm.sbatch DESTINATION ${CMAKE_INSTALL_DATADIR}/nnlab/scripts)
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# Shell completions, generated from the command line's definition and the config key table.
+add_custom_command(
+  OUTPUT completions/nnlab completions/_nnlab
+  COMMAND ${CMAKE_COMMAND} -E make_directory completions
+  COMMAND sh -c "'$<TARGET_FILE:nnlab>' completion bash > completions/nnlab"
+  COMMAND sh -c "'$<TARGET_FILE:nnlab>' completion zsh > completions/_nnlab"
+  DEPENDS nnlab VERBATIM)
+add_custom_target(nnlab_completions ALL DEPENDS completions/nnlab completions/_nnlab)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/completions/nnlab
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/bash-completion/completions)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/completions/_nnlab
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/zsh/vendor-completions)
 if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/docs)
   install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/docs)
 endif()

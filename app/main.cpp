@@ -1,4 +1,5 @@
-// nnlab's command line: `train`, `validate`, `gradcheck`, `sweep` and `summarize` subcommands.
+// nnlab's command line: `train`, `validate`, `gradcheck`, `sweep`, `summarize` and the key
+// table's `explain`, `docs`, `schema` and `completion` subcommands.
 // Each is a trio of an options struct, a setup function that declares its flags and a run
 // function; main wires them and maps errors to exit codes (see cli.h).
 #include <csignal>
@@ -8,6 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.h"
+#include "cli_hints.h"
+#include "config_commands.h"
 #include "commands.h"
 #include "sweep_commands.h"
 
@@ -32,6 +35,13 @@ int main(int argc, char** argv) {
   SummarizeOptions summarize;
   CLI::App* sweep_cmd = setup_sweep(app, sweep);
   CLI::App* summarize_cmd = setup_summarize(app, summarize);
+  ExplainOptions explain;
+  SchemaOptions schema;
+  CompletionOptions completion;
+  CLI::App* explain_cmd = setup_explain(app, explain);
+  CLI::App* docs_cmd = setup_docs(app);
+  CLI::App* schema_cmd = setup_schema(app, schema);
+  CLI::App* completion_cmd = setup_completion(app, completion);
 
   try {
     app.parse(argc, argv);
@@ -42,8 +52,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForVersion& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return kBadInput;
+    return report_command_line_error(app, e, argc, argv);
   }
   setup_logging(common);
   if (train_cmd->parsed()) return run_train(train, common, argc, argv);
@@ -51,5 +60,9 @@ int main(int argc, char** argv) {
   if (gradcheck_cmd->parsed()) return run_gradcheck(gradcheck);
   if (sweep_cmd->parsed()) return run_sweep(sweep, common, argv[0]);
   if (summarize_cmd->parsed()) return run_summarize(summarize);
+  if (explain_cmd->parsed()) return run_explain(explain);
+  if (docs_cmd->parsed()) return run_docs();
+  if (schema_cmd->parsed()) return run_schema(schema);
+  if (completion_cmd->parsed()) return run_completion(completion, app);
   return kBadInput;
 }

@@ -11,6 +11,8 @@
 #include <set>
 #include <sstream>
 
+#include "config_names.h"
+#include "config_table.h"
 #include "data.h"
 #include "errors.h"
 #include "json_io.h"
@@ -20,60 +22,6 @@ namespace nnlab {
 using nlohmann::json;
 
 namespace {
-
-template <typename E, std::size_t N>
-struct EnumNames {
-  std::array<std::pair<E, std::string_view>, N> entries;
-  std::string_view name(E e) const {
-    for (const auto& [value, text] : entries)
-      if (value == e) return text;
-    return "?";
-  }
-  std::vector<std::string> all() const {
-    std::vector<std::string> names;
-    for (const auto& entry : entries) names.emplace_back(entry.second);
-    return names;
-  }
-  std::optional<E> find(std::string_view text) const {
-    for (const auto& [value, name] : entries)
-      if (name == text) return value;
-    return std::nullopt;
-  }
-};
-
-constexpr EnumNames<Activation, 6> kActivations{{{
-    {Activation::sigmoid, "sigmoid"}, {Activation::tanh, "tanh"}, {Activation::relu, "relu"},
-    {Activation::leaky_relu, "leaky_relu"}, {Activation::elu, "elu"},
-    {Activation::identity, "identity"}}}};
-constexpr EnumNames<InitScheme, 10> kInits{{{
-    {InitScheme::xavier_uniform, "xavier_uniform"}, {InitScheme::xavier_normal, "xavier_normal"},
-    {InitScheme::he_uniform, "he_uniform"}, {InitScheme::he_normal, "he_normal"},
-    {InitScheme::lecun_uniform, "lecun_uniform"}, {InitScheme::lecun_normal, "lecun_normal"},
-    {InitScheme::orthogonal, "orthogonal"}, {InitScheme::standard, "standard"},
-    {InitScheme::normal, "normal"}, {InitScheme::uniform, "uniform"}}}};
-constexpr EnumNames<Output, 3> kOutputs{{{
-    {Output::sigmoid, "sigmoid"}, {Output::softmax, "softmax"}, {Output::linear, "linear"}}}};
-constexpr EnumNames<OptimizerKind, 4> kOptimizers{{{
-    {OptimizerKind::sgd, "sgd"}, {OptimizerKind::momentum, "momentum"},
-    {OptimizerKind::nesterov, "nesterov"}, {OptimizerKind::adam, "adam"}}}};
-constexpr EnumNames<DataKind, 11> kDataKinds{{{
-    {DataKind::xor_, "xor"}, {DataKind::circles, "circles"}, {DataKind::moons, "moons"},
-    {DataKind::spirals, "spirals"}, {DataKind::blobs, "blobs"}, {DataKind::sine, "sine"},
-    {DataKind::csv, "csv"}, {DataKind::adding, "adding"}, {DataKind::copy, "copy"},
-    {DataKind::temporal_order, "temporal_order"}, {DataKind::text, "text"}}}};
-constexpr EnumNames<RecurrentScheme, 11> kRecurrentSchemes{{{
-    {RecurrentScheme::xavier_uniform, "xavier_uniform"},
-    {RecurrentScheme::xavier_normal, "xavier_normal"}, {RecurrentScheme::he_uniform, "he_uniform"},
-    {RecurrentScheme::he_normal, "he_normal"}, {RecurrentScheme::lecun_uniform, "lecun_uniform"},
-    {RecurrentScheme::lecun_normal, "lecun_normal"}, {RecurrentScheme::orthogonal, "orthogonal"},
-    {RecurrentScheme::standard, "standard"}, {RecurrentScheme::normal, "normal"},
-    {RecurrentScheme::uniform, "uniform"}, {RecurrentScheme::identity, "identity"}}}};
-constexpr EnumNames<Task, 2> kTasks{{{
-    {Task::classification, "classification"}, {Task::regression, "regression"}}}};
-constexpr EnumNames<DType, 2> kDTypes{{{{DType::float32, "float32"}, {DType::float64, "float64"}}}};
-constexpr EnumNames<ModelType, 4> kModelTypes{{{
-    {ModelType::mlp, "mlp"}, {ModelType::rnn, "rnn"}, {ModelType::lstm, "lstm"},
-    {ModelType::gru, "gru"}}}};
 
 std::string type_name(const json& v) {
   switch (v.type()) {
@@ -96,6 +44,12 @@ std::string describe_json(const nlohmann::json& v) {
 namespace {
 
 std::string show(const json& v) { return describe_json(v); }
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
 
 std::string format_number(double x) {
   char buf[64];
@@ -145,6 +99,7 @@ class ObjectReader {
     if (has(key) && !bad_choice_) issue(path_of(key), "applies only when " + condition);
   }
   std::size_t issue_count() const { return issues_.size(); }
+  std::vector<ConfigIssue>& issues() { return issues_; }
 
   std::string string(std::string_view key, std::string fallback) {
     const json* v = find(key);
@@ -233,32 +188,37 @@ class ObjectReader {
     return x;
   }
 
-  template <typename E, std::size_t N>
-  std::optional<E> choice(std::string_view key, const EnumNames<E, N>& names,
-                          std::string_view auto_word = {}) {
+  // One of `names` (an other name in `aliases` is suggested, not accepted). Returns the name
+  // given, or nullopt when absent or refused.
+  std::optional<std::string> choice(std::string_view key, const std::vector<std::string>& names,
+                                    const std::vector<std::pair<std::string, std::string>>& aliases) {
     const json* v = find(key);
     if (v == nullptr) return std::nullopt;
-    std::vector<std::string> all = names.all();
-    if (!auto_word.empty()) all.insert(all.begin(), std::string(auto_word));
     if (v->is_string()) {
       const auto text = v->get<std::string>();
-      if (!auto_word.empty() && text == auto_word) return std::nullopt;
-      if (auto e = names.find(text)) return e;
-      std::string message = "expected one of " + quoted_list(all) + "; got \"" + text + "\"";
-      if (auto guess = closest_match(text, all)) message += " (did you mean \"" + *guess + "\"?)";
+      if (std::find(names.begin(), names.end(), text) != names.end()) return text;
+      std::string message = "expected one of " + quoted_list(names) + "; got \"" + text + "\"";
+      std::optional<std::string> guess;
+      for (const auto& [other, name] : aliases)
+        if (lower(text) == other) guess = name;
+      if (!guess) guess = closest_match(text, names);
+      if (guess) message += " (did you mean \"" + *guess + "\"?)";
       issue(path_of(key), message);
       bad_choice_ = true;
       return std::nullopt;
     }
-    issue(path_of(key), "expected one of " + quoted_list(all) + "; got " + show(*v));
+    issue(path_of(key), "expected one of " + quoted_list(names) + "; got " + show(*v));
     bad_choice_ = true;
     return std::nullopt;
   }
+  bool bad_choice() const { return bad_choice_; }
 
   // Reports keys this reader was never asked about. Keys starting with '_' are comments.
   void finish() {
     if (object_ == nullptr) return;
-    std::vector<std::string> candidates(known_.begin(), known_.end());
+    std::vector<std::string> candidates;
+    for (const auto& key : known_)
+      if (key[0] != '$') candidates.push_back(key);  // "$schema" is for editors
     for (const auto& [key, value] : object_->items()) {
       if (known_.count(key) != 0 || (!key.empty() && key[0] == '_')) continue;
       std::string message = "unknown key";
@@ -285,228 +245,180 @@ std::string resolve_path(const std::string& p, const std::filesystem::path& base
   return std::filesystem::absolute(path).lexically_normal().string();
 }
 
-DataConfig read_data(ObjectReader& top, std::vector<ConfigIssue>& issues,
-                     const ConfigContext& context) {
-  DataConfig d;
-  ObjectReader r(top.find("data"), "data", issues);
-  if (auto kind = r.choice("type", kDataKinds)) d.type = *kind;
-  if (r.has("seed")) d.seed = r.seed("seed", 0);
-  const std::string type_text = "data.type is " + std::string(kDataKinds.name(d.type));
-  const bool csv = d.type == DataKind::csv, text = d.type == DataKind::text;
-  const bool sequence = is_sequence_task(d.type);
-  if (csv || text) {
-    if (!r.has("path"))
-      r.issue("data.path", "required when " + type_text);
-    const std::size_t before = r.issue_count();
-    d.path = resolve_path(r.string("path", ""), context.base_dir);
-    if (r.has("path") && d.path.empty() && r.issue_count() == before)
-      r.issue("data.path", "must not be empty");
-    d.test_fraction = r.number("test_fraction", text ? 0.1 : d.test_fraction, 0.0, 1.0, false, true);
-  } else {
-    for (auto key : {"path", "test_fraction"})
-      r.only_for(key, "data.type is \"csv\" or \"text\" (" + type_text + ")");
-  }
-  if (csv) {
-    d.target = r.string("target", "");
-    d.standardize = r.boolean("standardize", d.standardize);
-    if (r.has("task")) d.task = r.choice("task", kTasks, "auto");
-  } else {
-    for (auto key : {"target", "standardize", "task"})
-      r.only_for(key, "data.type is \"csv\" (" + type_text + ")");
-  }
-  if (!csv) {
-    // text: 0 = every sequence the text holds.
-    const int min_size = text ? 0 : 1;
-    d.train_size = static_cast<int>(r.integer("train_size", text ? 0 : d.train_size, min_size,
-                                              10'000'000));
-    d.test_size = static_cast<int>(r.integer("test_size", text ? 0 : d.test_size, 0, 10'000'000));
-  } else {
-    for (auto key : {"train_size", "test_size"})
-      r.only_for(key, "data.type is not \"csv\" (" + type_text + ")");
-  }
-  if (!csv && !sequence)
-    d.noise = r.number("noise", d.noise, 0.0, 1e6);
-  else
-    r.only_for("noise", "data.type is a built-in generator of samples or \"sine\" (" +
-                            type_text + ")");
-  if (d.type == DataKind::blobs) {
-    d.classes = static_cast<int>(r.integer("classes", d.classes, 2, 1000));
-    d.features = static_cast<int>(r.integer("features", d.features, 1, 100'000));
-  } else {
-    for (auto key : {"classes", "features"})
-      r.only_for(key, "data.type is \"blobs\" (" + type_text + ")");
-  }
-  // length: sequence tasks, and sine when the model is recurrent (checked in parse_config).
-  if (sequence || d.type == DataKind::sine) {
-    if (r.has("length")) d.length = static_cast<int>(r.integer("length", d.length, 1, 100'000));
-  } else {
-    r.only_for("length", "data.type is a sequence task (" + type_text + ")");
-  }
-  if (d.type == DataKind::copy) {
-    d.pattern_length = static_cast<int>(r.integer("pattern_length", d.pattern_length, 1, 1000));
-    d.symbols = static_cast<int>(r.integer("symbols", d.symbols, 2, 1000));
-  } else {
-    for (auto key : {"pattern_length", "symbols"})
-      r.only_for(key, "data.type is \"copy\" (" + type_text + ")");
-  }
-  r.finish();
-  return d;
+// The current value of a key as messages show it: moons, true.
+std::string value_text(const KeySpec& key, const Config& c) {
+  const json v = key.field.get(c);
+  return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
-ModelConfig read_model(ObjectReader& top, std::vector<ConfigIssue>& issues,
-                       const ConfigContext& context) {
-  ModelConfig m;
-  ObjectReader r(top.find("model"), "model", issues);
-  if (auto t = r.choice("type", kModelTypes)) m.type = *t;
-  const std::size_t issues_before_depth = r.issue_count();
-  m.depth = static_cast<int>(r.integer("depth", m.depth, 0, 1000));
-  const bool depth_ok = r.issue_count() == issues_before_depth;
-  m.width.assign(static_cast<std::size_t>(m.depth), m.width.front());
-  if (const json* w = r.find("width")) {
-    if (w->is_array()) {
-      if (!depth_ok) {
-        // model.depth is already reported; a length check against its default would mislead.
-      } else if (w->size() != static_cast<std::size_t>(m.depth)) {
-        r.issue("model.width", "expected " + std::to_string(m.depth) +
-                                   " widths (one per hidden layer, model.depth = " +
-                                   std::to_string(m.depth) + "), got " +
-                                   std::to_string(w->size()));
-      } else {
-        for (std::size_t i = 0; i < w->size(); ++i)
-          m.width[i] = static_cast<int>(r.integer_value(
-              (*w)[i], "model.width[" + std::to_string(i) + "]", 1, 1, 100'000));
-      }
+// The clause a key's condition fails on (the first), for "applies only when" messages.
+const Clause* failing_clause(const KeySpec& key, const Config& c) {
+  if (key.when.size() != 1) return nullptr;
+  for (const auto& clause : key.when.front()) {
+    KeySpec one = key;
+    one.when = {{clause}};
+    if (!applies(one, c)) return &clause;
+  }
+  return nullptr;
+}
+
+std::string refusal_message(const KeySpec& key, const Config& c) {
+  if (key.refusal) {
+    std::string message = key.refusal(c);
+    if (!message.empty()) return message;
+  }
+  const Clause* clause = failing_clause(key, c);
+  std::string when = condition_text(key);
+  std::string controller = key.when.front().front().key;
+  if (clause != nullptr) {
+    KeySpec one = key;
+    one.when = {{*clause}};
+    one.when_text.clear();
+    if (key.when_text.empty()) when = condition_text(one);
+    controller = clause->key;
+  }
+  std::string message = "applies only when " + when;
+  // The current value of the choice that decides, when it is in the same section.
+  const KeySpec* other = find_key(config_keys(), controller);
+  if (section_of(controller) == section_of(key.path) && other->type == KeyType::choice) {
+    message += " (" + controller + " is " + value_text(*other, c) +
+               (key.note.empty() ? "" : "; " + key.note) + ")";
+  }
+  return message;
+}
+
+std::string required_message(const KeySpec& key, const Config& c) {
+  const Clause& clause = key.when.front().back();
+  const KeySpec* other = find_key(config_keys(), clause.key);
+  return "required when " + clause.key + " is \"" + value_text(*other, c) + "\"" +
+         (key.required_note.empty() ? "" : " (" + key.required_note + ")");
+}
+
+// model.width: one integer for every layer, or one per layer (model.depth of them).
+json read_widths(const KeySpec& key, ObjectReader& r, const Config& c, bool depth_ok) {
+  const std::int64_t fallback = key.fallback.get<std::int64_t>();
+  std::vector<int> width(static_cast<std::size_t>(c.model.depth), static_cast<int>(fallback));
+  const json* w = r.find(leaf(key.path));
+  if (w == nullptr) return width;
+  const auto lo = static_cast<std::int64_t>(key.lo), hi = static_cast<std::int64_t>(key.hi);
+  if (w->is_array()) {
+    if (!depth_ok) {
+      // model.depth is already reported; a length check against its default would mislead.
+    } else if (w->size() != static_cast<std::size_t>(c.model.depth)) {
+      r.issue(key.path, "expected " + std::to_string(c.model.depth) +
+                            " widths (one per hidden layer, model.depth = " +
+                            std::to_string(c.model.depth) + "), got " + std::to_string(w->size()));
     } else {
-      const int width = static_cast<int>(r.integer("width", 32, 1, 100'000));
-      std::fill(m.width.begin(), m.width.end(), width);
+      for (std::size_t i = 0; i < w->size(); ++i)
+        width[i] = static_cast<int>(r.integer_value(
+            (*w)[i], key.path + "[" + std::to_string(i) + "]", 1, lo, hi));
+    }
+  } else {
+    const int one = static_cast<int>(r.integer(leaf(key.path), fallback, lo, hi));
+    std::fill(width.begin(), width.end(), one);
+  }
+  return width;
+}
+
+// Reads one key of the table into the config: its value, its default when absent or when it
+// does not apply (then a value given is refused), "required" and "must not be empty" checks.
+void read_key(const KeySpec& key, ObjectReader& r, Config& c, const ConfigContext& context,
+              bool depth_ok, std::vector<ConfigIssue>& deferred) {
+  if (!key.field.set) {  // accepted and ignored ("$schema")
+    r.find(leaf(key.path));
+    return;
+  }
+  const std::string name(leaf(key.path));
+  const json fallback = key.dynamic_default ? key.dynamic_default(c, context) : key.fallback;
+  if (!applies(key, c)) {
+    // A key still read is refused after the section's other keys and rules.
+    if (r.has(name) && !r.bad_choice())
+      (key.read_anyway ? deferred : r.issues()).push_back({key.path, refusal_message(key, c)});
+    if (!key.read_anyway) {
+      key.field.set(c, fallback);
+      return;
     }
   }
-  if (auto a = r.choice("activation", kActivations)) m.activation = *a;
-  const std::string act_text =
-      "model.activation is " + std::string(kActivations.name(m.activation));
-  if (m.activation == Activation::leaky_relu)
-    m.negative_slope = r.number("negative_slope", m.negative_slope, 0.0, 1.0, false, true);
-  else
-    r.only_for("negative_slope", "model.activation is \"leaky_relu\" (" + act_text + ")");
-  if (m.activation == Activation::elu)
-    m.elu_alpha = r.number("elu_alpha", m.elu_alpha, 0.0, 1e6, true);
-  else
-    r.only_for("elu_alpha", "model.activation is \"elu\" (" + act_text + ")");
-
-  m.init = r.choice("init", kInits, "auto");
-  if (!m.init) {
-    const bool rectifier = m.activation == Activation::relu ||
-                           m.activation == Activation::leaky_relu ||
-                           m.activation == Activation::elu;
-    m.init = rectifier ? InitScheme::he_normal : InitScheme::xavier_normal;
+  if (key.required && applies(key, c) && !r.has(name)) {
+    r.issue(key.path, required_message(key, c));
+    key.field.set(c, fallback);
+    return;
   }
-  m.gain = r.number("gain", m.gain, 0.0, 1e6, true);
-  if (*m.init == InitScheme::normal || *m.init == InitScheme::uniform) {
-    if (!r.has("init_scale"))
-      r.issue("model.init_scale", std::string("required when model.init is \"") +
-                                      std::string(kInits.name(*m.init)) +
-                                      "\" (the std of normal, the half-width of uniform)");
-    else
-      m.init_scale = r.number("init_scale", 0.01, 0.0, 1e6, true);
-  } else {
-    r.only_for("init_scale", "model.init is \"normal\" or \"uniform\" (model.init is " +
-                                 std::string(kInits.name(*m.init)) + ")");
-  }
-  m.bias_init = r.number("bias_init", m.bias_init, -1e6, 1e6);
-  const std::string type_text = "model.type is " + std::string(kModelTypes.name(m.type));
-  if (!is_recurrent(m.type)) {
-    m.skip = static_cast<int>(r.integer("skip", m.skip, 0, 1000));
-    if (m.skip > m.depth)
-      r.issue("model.skip", "expected 0 or a span up to model.depth (" + std::to_string(m.depth) +
-                                "), got " + std::to_string(m.skip));
-    m.batch_norm = r.boolean("batch_norm", m.batch_norm);
-    for (auto key : {"recurrent_init", "recurrent_gain", "recurrent_init_scale",
-                     "spectral_radius", "forget_bias"})
-      r.only_for(key, "model.type is \"rnn\", \"lstm\" or \"gru\" (" + type_text + ")");
-  } else {
-    for (auto key : {"skip", "batch_norm"})
-      r.only_for(key, "model.type is \"mlp\" (" + type_text + ")");
-    if (m.depth < 1) r.issue("model.depth", "a recurrent model needs at least one layer (got 0)");
-    if (m.type != ModelType::rnn && r.has("activation"))
-      r.issue("model.activation", "applies only when model.type is \"mlp\" or \"rnn\" (" +
-                                      type_text + "; its gates have fixed activations)");
-    if (auto ri = r.choice("recurrent_init", kRecurrentSchemes)) m.recurrent_init = *ri;
-    m.recurrent_gain = r.number("recurrent_gain", m.recurrent_gain, 0.0, 1e6, true);
-    if (m.recurrent_init == RecurrentScheme::normal || m.recurrent_init == RecurrentScheme::uniform) {
-      if (!r.has("recurrent_init_scale"))
-        r.issue("model.recurrent_init_scale",
-                "required when model.recurrent_init is \"" +
-                    std::string(kRecurrentSchemes.name(m.recurrent_init)) + "\"");
-      else
-        m.recurrent_init_scale = r.number("recurrent_init_scale", 0.01, 0.0, 1e6, true);
-    } else {
-      r.only_for("recurrent_init_scale",
-                 "model.recurrent_init is \"normal\" or \"uniform\" (model.recurrent_init is " +
-                     std::string(kRecurrentSchemes.name(m.recurrent_init)) + ")");
+  const std::size_t before = r.issue_count();
+  json value = fallback;
+  const bool given = r.has(name);
+  switch (key.type) {
+    case KeyType::integer: {
+      const double lo = key.dynamic_lo ? key.dynamic_lo(c) : key.lo;
+      if (given || !fallback.is_null())
+        value = r.integer(name, fallback.is_null() ? 0 : fallback.get<std::int64_t>(),
+                          static_cast<std::int64_t>(lo), static_cast<std::int64_t>(key.hi));
+      break;
     }
-    if (r.has("spectral_radius"))
-      m.spectral_radius = r.number("spectral_radius", 1.0, 0.0, 1e6, true);
-    if (m.type == ModelType::lstm)
-      m.forget_bias = r.number("forget_bias", m.forget_bias, -1e6, 1e6);
-    else
-      r.only_for("forget_bias", "model.type is \"lstm\" (" + type_text + ")");
+    case KeyType::number:
+      if (given)
+        value = r.number(name, fallback.is_null() ? 0.0 : fallback.get<double>(), key.lo, key.hi,
+                         key.lo_open, key.hi_open);
+      break;
+    case KeyType::boolean: value = r.boolean(name, fallback.get<bool>()); break;
+    case KeyType::string:
+      if (given) value = r.string(name, fallback.is_null() ? "" : fallback.get<std::string>());
+      break;
+    case KeyType::seed:
+      if (given) value = r.seed(name, fallback.is_null() ? 0 : fallback.get<std::uint64_t>());
+      break;
+    case KeyType::choice:
+      if (auto chosen = r.choice(name, key.choices, key.aliases)) value = *chosen;
+      break;
+    case KeyType::widths: value = read_widths(key, r, c, depth_ok); break;
+    case KeyType::any: break;
   }
-  if (m.batch_norm) {
-    m.bn_momentum = r.number("bn_momentum", m.bn_momentum, 0.0, 1.0, true);
-    m.bn_eps = r.number("bn_eps", m.bn_eps, 0.0, 1.0, true);
-  } else {
-    r.only_for("bn_momentum", "model.batch_norm is true");
-    r.only_for("bn_eps", "model.batch_norm is true");
-  }
-  m.output = r.choice("output", kOutputs, "auto");
-  m.weights = resolve_path(r.string("weights", ""), context.base_dir);
-  r.finish();
-  return m;
+  if (key.non_empty && given && value == "" && r.issue_count() == before)
+    r.issue(key.path, "must not be empty");
+  if (key.is_path && value.is_string())
+    value = resolve_path(value.get<std::string>(), context.base_dir);
+  key.field.set(c, value);
+  if (key.resolve) key.resolve(c);
 }
 
-TrainConfig read_train(ObjectReader& top, std::vector<ConfigIssue>& issues, bool recurrent) {
-  TrainConfig t;
-  ObjectReader r(top.find("train"), "train", issues);
-  t.epochs = static_cast<int>(r.integer("epochs", t.epochs, 0, 10'000'000));
-  t.batch_size = static_cast<int>(r.integer("batch_size", t.batch_size, 0, 10'000'000));
-  if (auto o = r.choice("optimizer", kOptimizers)) t.optimizer = *o;
-  const double default_lr = t.optimizer == OptimizerKind::adam ? 0.001 : 0.1;
-  t.lr = r.number("lr", default_lr, 0.0, 1e6, true);
-  const std::string opt_text = "train.optimizer is " + std::string(kOptimizers.name(t.optimizer));
-  if (t.optimizer == OptimizerKind::momentum || t.optimizer == OptimizerKind::nesterov)
-    t.momentum = r.number("momentum", t.momentum, 0.0, 1.0, false, true);
-  else
-    r.only_for("momentum", "train.optimizer is \"momentum\" or \"nesterov\" (" + opt_text + ")");
-  if (t.optimizer == OptimizerKind::adam) {
-    t.beta1 = r.number("beta1", t.beta1, 0.0, 1.0, false, true);
-    t.beta2 = r.number("beta2", t.beta2, 0.0, 1.0, false, true);
-    t.eps = r.number("eps", t.eps, 0.0, 1.0, true);
-  } else {
-    for (auto key : {"beta1", "beta2", "eps"})
-      r.only_for(key, "train.optimizer is \"adam\" (" + opt_text + ")");
+// The raw value of a key in the document, or nullptr.
+const json* raw_value(const json& doc, std::string_view path) {
+  const json* node = &doc;
+  std::string_view rest = path;
+  while (true) {
+    if (!node->is_object()) return nullptr;
+    const auto dot = rest.find('.');
+    auto it = node->find(std::string(rest.substr(0, dot)));
+    if (it == node->end() || it->is_null()) return nullptr;
+    node = &*it;
+    if (dot == std::string_view::npos) return node;
+    rest = rest.substr(dot + 1);
   }
-  t.weight_decay = r.number("weight_decay", t.weight_decay, 0.0, 1e6);
-  t.clip_threshold = r.number("clip_threshold", t.clip_threshold, 0.0, 1e30);
-  t.shuffle = r.boolean("shuffle", t.shuffle);
-  if (recurrent)
-    t.truncation = static_cast<int>(r.integer("truncation", t.truncation, 0, 100'000));
-  else
-    r.only_for("truncation", "model.type is \"rnn\", \"lstm\" or \"gru\"");
-  t.checkpoint_every = static_cast<long>(
-      r.integer("checkpoint_every", t.checkpoint_every, 0, 1'000'000'000'000));
-  r.finish();
-  return t;
 }
 
-LogConfig read_log(ObjectReader& top, std::vector<ConfigIssue>& issues) {
-  LogConfig l;
-  ObjectReader r(top.find("log"), "log", issues);
-  l.every = static_cast<int>(r.integer("every", l.every, 1, 1'000'000'000));
-  l.dir = r.string("dir", l.dir);
-  if (l.dir.empty()) r.issue("log.dir", "must not be empty");
-  l.save_data = r.boolean("save_data", l.save_data);
-  r.finish();
-  return l;
+// Choices that decide whether other keys apply are known before any section is read (data.length
+// depends on model.type, read later). Invalid values are left for the reader to report.
+void preset_choices(const json& doc, Config& c) {
+  for (const auto& key : config_keys()) {
+    if ((key.type != KeyType::choice && key.type != KeyType::boolean) || !key.field.set) continue;
+    const json* v = raw_value(doc, key.path);
+    if (v == nullptr) continue;
+    const bool ok = key.type == KeyType::boolean
+                        ? v->is_boolean()
+                        : v->is_string() && std::find(key.choices.begin(), key.choices.end(),
+                                                      v->get<std::string>()) != key.choices.end();
+    if (ok) key.field.set(c, *v);
+  }
+}
+
+// Rules between the keys of one section, checked after its keys are read.
+void check_model(ObjectReader& r, const Config& c) {
+  const ModelConfig& m = c.model;
+  if (!is_recurrent(m.type) && m.skip > m.depth)
+    r.issue("model.skip", "expected 0 or a span up to model.depth (" + std::to_string(m.depth) +
+                              "), got " + std::to_string(m.skip));
+  if (is_recurrent(m.type) && m.depth < 1)
+    r.issue("model.depth", "a recurrent model needs at least one layer (got 0)");
 }
 
 // Optimal string alignment distance (Levenshtein with adjacent transpositions).
@@ -523,12 +435,6 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
     }
   }
   return d[a.size()][b.size()];
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -562,15 +468,26 @@ std::optional<std::string> closest_match(std::string_view word,
 Config parse_config(const json& doc, const ConfigContext& context) {
   std::vector<ConfigIssue> issues;
   Config c;
+  preset_choices(doc, c);
   ObjectReader top(&doc, "", issues);
-  c.name = top.string("name", context.default_name);
-  if (top.has("name") && c.name.empty()) top.issue("name", "must not be empty");
-  c.seed = top.seed("seed", c.seed);
-  if (auto d = top.choice("dtype", kDTypes)) c.dtype = *d;
-  c.data = read_data(top, issues, context);
-  c.model = read_model(top, issues, context);
-  c.train = read_train(top, issues, is_recurrent(c.model.type));
-  c.log = read_log(top, issues);
+  const auto& keys = config_keys();
+  std::vector<ConfigIssue> deferred;
+  for (const auto& key : keys)
+    if (section_of(key.path).empty()) read_key(key, top, c, context, true, deferred);
+  for (const auto& section : config_sections()) {
+    ObjectReader r(top.find(section), section, issues);
+    bool depth_ok = true;
+    for (const auto& key : keys) {
+      if (section_of(key.path) != section) continue;
+      const std::size_t before = r.issue_count();
+      read_key(key, r, c, context, depth_ok, deferred);
+      if (key.path == "model.depth") depth_ok = r.issue_count() == before;
+    }
+    if (section == "model") check_model(r, c);
+    issues.insert(issues.end(), deferred.begin(), deferred.end());
+    deferred.clear();
+    r.finish();
+  }
   top.finish();
 
   // Choices that contradict each other across sections.
@@ -586,10 +503,6 @@ Config parse_config(const json& doc, const ConfigContext& context) {
   if (!recurrent && is_sequence_task(c.data.type))
     issues.push_back({"data.type", "\"" + std::string(kDataKinds.name(c.data.type)) +
                                        "\" is a sequence task; use model.type rnn, lstm or gru"});
-  if (!recurrent && c.data.type == DataKind::sine && doc.contains("data") &&
-      doc["data"].is_object() && doc["data"].contains("length") && !doc["data"]["length"].is_null())
-    issues.push_back({"data.length", "applies only to sequence tasks (data.type \"sine\" with "
-                                     "an mlp is y = sin x, one sample at a time)"});
   Task task = Task::classification;
   int classes = 0;
   if (c.model.output && generator_task(c.data, task, classes)) {
@@ -613,98 +526,21 @@ Config parse_config(const json& doc, const ConfigContext& context) {
   return c;
 }
 
+Config default_config() { return parse_config(json::object(), ConfigContext{}); }
+
 json to_json(const Config& c) {
-  json data;
-  const DataKind kind = c.data.type;
-  const bool recurrent = is_recurrent(c.model.type);
-  data["type"] = kDataKinds.name(kind);
-  if (c.data.seed) data["seed"] = *c.data.seed;
-  if (kind == DataKind::csv || kind == DataKind::text) {
-    data["path"] = c.data.path;
-    data["test_fraction"] = c.data.test_fraction;
-  }
-  if (kind == DataKind::csv) {
-    data["target"] = c.data.target;
-    data["task"] = c.data.task ? kTasks.name(*c.data.task) : "auto";
-    data["standardize"] = c.data.standardize;
-  } else {
-    data["train_size"] = c.data.train_size;
-    data["test_size"] = c.data.test_size;
-  }
-  if (kind != DataKind::csv && !is_sequence_task(kind)) data["noise"] = c.data.noise;
-  if (kind == DataKind::blobs) {
-    data["classes"] = c.data.classes;
-    data["features"] = c.data.features;
-  }
-  if (is_sequence_task(kind) || (kind == DataKind::sine && recurrent))
-    data["length"] = c.data.length;
-  if (kind == DataKind::copy) {
-    data["pattern_length"] = c.data.pattern_length;
-    data["symbols"] = c.data.symbols;
-  }
-
-  const ModelConfig& m = c.model;
-  json model;
-  model["type"] = kModelTypes.name(m.type);
-  model["depth"] = m.depth;
-  model["width"] = m.width;
-  if (m.type == ModelType::mlp || m.type == ModelType::rnn)
-    model["activation"] = kActivations.name(m.activation);
-  if (m.activation == Activation::leaky_relu) model["negative_slope"] = m.negative_slope;
-  if (m.activation == Activation::elu) model["elu_alpha"] = m.elu_alpha;
-  model["init"] = m.init ? kInits.name(*m.init) : "auto";
-  model["gain"] = m.gain;
-  if (m.init_scale) model["init_scale"] = *m.init_scale;
-  model["bias_init"] = m.bias_init;
-  if (!recurrent) {
-    model["skip"] = m.skip;
-    model["batch_norm"] = m.batch_norm;
-  } else {
-    model["recurrent_init"] = kRecurrentSchemes.name(m.recurrent_init);
-    model["recurrent_gain"] = m.recurrent_gain;
-    if (m.recurrent_init_scale) model["recurrent_init_scale"] = *m.recurrent_init_scale;
-    if (m.spectral_radius) model["spectral_radius"] = *m.spectral_radius;
-    if (m.type == ModelType::lstm) model["forget_bias"] = m.forget_bias;
-  }
-  if (m.batch_norm) {
-    model["bn_momentum"] = m.bn_momentum;
-    model["bn_eps"] = m.bn_eps;
-  }
-  model["output"] = m.output ? kOutputs.name(*m.output) : "auto";
-  if (!m.weights.empty()) model["weights"] = m.weights;
-
-  const TrainConfig& t = c.train;
-  json train;
-  train["epochs"] = t.epochs;
-  train["batch_size"] = t.batch_size;
-  train["optimizer"] = kOptimizers.name(t.optimizer);
-  train["lr"] = t.lr.value_or(0.0);
-  if (t.optimizer == OptimizerKind::momentum || t.optimizer == OptimizerKind::nesterov)
-    train["momentum"] = t.momentum;
-  if (t.optimizer == OptimizerKind::adam) {
-    train["beta1"] = t.beta1;
-    train["beta2"] = t.beta2;
-    train["eps"] = t.eps;
-  }
-  train["weight_decay"] = t.weight_decay;
-  train["clip_threshold"] = t.clip_threshold;
-  train["shuffle"] = t.shuffle;
-  if (recurrent) train["truncation"] = t.truncation;
-  train["checkpoint_every"] = t.checkpoint_every;
-
-  json log;
-  log["every"] = c.log.every;
-  log["dir"] = c.log.dir;
-  log["save_data"] = c.log.save_data;
-
   json doc;
-  doc["name"] = c.name;
-  doc["seed"] = c.seed;
-  doc["dtype"] = kDTypes.name(c.dtype);
-  doc["data"] = std::move(data);
-  doc["model"] = std::move(model);
-  doc["train"] = std::move(train);
-  doc["log"] = std::move(log);
+  for (const auto& key : config_keys()) {
+    if (!key.field.get || !applies(key, c)) continue;
+    json value = key.field.get(c);
+    if (value.is_null() && !key.choices.empty() && key.choices.front() == "auto") value = "auto";
+    if (value.is_null() || (key.omit_empty && value == "")) continue;
+    const std::string section(section_of(key.path));
+    if (section.empty())
+      doc[key.path] = std::move(value);
+    else
+      doc[section][std::string(leaf(key.path))] = std::move(value);
+  }
   return doc;
 }
 

@@ -1,6 +1,6 @@
-// The experiment config: plain typed structs with their defaults and ranges next to the fields,
-// a strict reader that knows the JSON path of every field and reports every problem at once, and
-// the writer of the fully resolved config. README.md documents the same keys for users.
+// The experiment config: plain typed structs, a strict reader that knows the JSON path of every
+// field and reports every problem at once, and the writer of the fully resolved config. Both are
+// driven by the key table (config_table.h), which docs/config.md is generated from.
 #pragma once
 
 #include <cstdint>
@@ -34,50 +34,48 @@ enum class RecurrentScheme {
 };
 enum class Task { classification, regression };
 
+// The reader's output. Defaults, ranges, conditions and docs of every field live in one place,
+// the key table (config_table.cpp); default_config() is the config of "{}". Fields start zeroed.
 struct DataConfig {
-  DataKind type = DataKind::moons;
-  std::optional<std::uint64_t> seed;  // data's own seed; default derived from the run's seed
-  // Built-in generators.
-  int train_size = 512;   // [1, 10^7] samples
-  int test_size = 256;    // [0, 10^7] samples
-  double noise = 0.1;     // >= 0, generator-specific spread (see README)
-  int classes = 3;        // blobs only: [2, 1000]
-  int features = 2;       // blobs only: [1, 10^5]
-  // Sequence tasks (recurrent models).
-  int length = 50;        // time steps T (copy: the delay), [1, 10^5]
-  int pattern_length = 5; // copy only: symbols to remember, [1, 1000]
-  int symbols = 8;        // copy only: alphabet size, [2, 1000]
-  // csv.
-  std::string path;       // absolute once resolved
-  std::string target;     // target column; default the last column
-  std::optional<Task> task;  // csv: default auto (classification when targets are labels)
-  double test_fraction = 0.2;  // [0, 1)
-  bool standardize = true;     // z-score features with the training split's mean and std
+  DataKind type{};
+  std::optional<std::uint64_t> seed;  // unset: derived from the run's seed
+  int train_size{};
+  int test_size{};
+  double noise{};
+  int classes{};
+  int features{};
+  int length{};                  // time steps T (copy: the delay)
+  int pattern_length{};
+  int symbols{};
+  std::string path;              // absolute once resolved
+  std::string target;            // "": the last column
+  std::optional<Task> task;      // unset: auto
+  double test_fraction{};
+  bool standardize{};
 };
 
 struct ModelConfig {
-  ModelType type = ModelType::mlp;
-  int depth = 2;                     // hidden layers, [0, 1000]
-  std::vector<int> width{32};        // one per hidden layer once resolved; each [1, 10^5]
-  Activation activation = Activation::tanh;
-  double negative_slope = 0.01;      // leaky_relu only, [0, 1)
-  double elu_alpha = 1.0;            // elu only, > 0
-  std::optional<InitScheme> init;    // default: xavier_normal for sigmoid/tanh/identity, he_normal else
-  double gain = 1.0;                 // > 0, multiplies the scheme's scale
-  std::optional<double> init_scale;  // normal (std) / uniform (half-width): required there, > 0
-  double bias_init = 0.0;            // every bias starts at this constant
-  int skip = 0;                      // residual span s: a(l) = act(z(l)) + a(l-s); 0 = none
-  bool batch_norm = false;           // normalise z(l) of every hidden layer over the batch
-  double bn_momentum = 0.1;          // batch_norm only: running-statistics update rate, (0, 1]
-  double bn_eps = 1e-5;              // batch_norm only: > 0
-  std::optional<Output> output;      // default auto: from the data's task and classes
-  std::string weights;               // weights.json to start from; absolute once resolved
-  // Recurrent models (rnn, lstm, gru).
-  RecurrentScheme recurrent_init = RecurrentScheme::orthogonal;  // W_hh, per gate block
-  double recurrent_gain = 1.0;                // > 0
-  std::optional<double> recurrent_init_scale; // normal/uniform: required there, > 0
-  std::optional<double> spectral_radius;      // rescale each W_hh block to this radius, > 0
-  double forget_bias = 1.0;                   // lstm only: added to the forget gate's b_ih
+  ModelType type{};
+  int depth{};
+  std::vector<int> width;             // one per hidden layer once resolved
+  Activation activation{};
+  double negative_slope{};
+  double elu_alpha{};
+  std::optional<InitScheme> init;     // set once resolved ("auto" is resolved by the reader)
+  double gain{};
+  std::optional<double> init_scale;
+  double bias_init{};
+  int skip{};
+  bool batch_norm{};
+  double bn_momentum{};
+  double bn_eps{};
+  std::optional<Output> output;       // unset: auto, resolved when the data is known
+  std::string weights;                // absolute once resolved; "": none
+  RecurrentScheme recurrent_init{};
+  double recurrent_gain{};
+  std::optional<double> recurrent_init_scale;
+  std::optional<double> spectral_radius;
+  double forget_bias{};
 };
 
 inline bool is_recurrent(ModelType t) { return t != ModelType::mlp; }
@@ -87,32 +85,32 @@ inline bool is_sequence_task(DataKind d) {
 }
 
 struct TrainConfig {
-  int epochs = 20;                     // [0, 10^7]
-  int batch_size = 32;                 // [0, 10^7]; 0 = the whole training set
-  OptimizerKind optimizer = OptimizerKind::sgd;
-  std::optional<double> lr;            // > 0; default 0.1 (sgd family) or 0.001 (adam)
-  double momentum = 0.9;               // momentum/nesterov only, [0, 1)
-  double beta1 = 0.9;                  // adam only, [0, 1)
-  double beta2 = 0.999;                // adam only, [0, 1)
-  double eps = 1e-8;                   // adam only, > 0
-  double weight_decay = 0.0;           // >= 0, L2 added to the gradient at the update
-  double clip_threshold = 0.0;         // tau >= 0; 0 = no clipping
-  bool shuffle = true;
-  int truncation = 0;                  // recurrent only: BPTT chunk length k; 0 = full BPTT
-  long checkpoint_every = 0;           // [0, 10^12] updates between checkpoints; 0 = only at
-                                       // the end and when interrupted or asked (SIGUSR1)
+  int epochs{};
+  int batch_size{};                    // 0 = the whole training set
+  OptimizerKind optimizer{};
+  std::optional<double> lr;            // set once resolved
+  double momentum{};
+  double beta1{};
+  double beta2{};
+  double eps{};
+  double weight_decay{};
+  double clip_threshold{};             // 0 = no clipping
+  bool shuffle{};
+  int truncation{};                    // 0 = full BPTT
+  long checkpoint_every{};
 };
 
 struct LogConfig {
-  int every = 1;               // [1, 10^9] steps between grad_norms.csv/activations.csv rows
-  std::string dir = "runs";    // parent of default run directories
-  bool save_data = false;      // write data_train.csv / data_test.csv (the splits, in order)
+  int every{};
+  std::string dir;
+  bool save_data{};
 };
 
 struct Config {
-  std::string name;            // default: the config file's stem
-  std::uint64_t seed = 0;
-  DType dtype = DType::float32;
+  std::string name;
+  std::string label;           // free text; "" = none
+  std::uint64_t seed{};
+  DType dtype{};
   DataConfig data;
   ModelConfig model;
   TrainConfig train;
@@ -128,6 +126,9 @@ struct ConfigContext {
 // Reads a config strictly: unknown keys, wrong types, out-of-range values and incompatible
 // choices are all collected and thrown together as one ConfigError.
 Config parse_config(const nlohmann::json& doc, const ConfigContext& context);
+
+// The config of "{}": every default (name "run").
+Config default_config();
 
 // The resolved config: every key with its value, defaults filled in. Re-reading it with
 // parse_config gives the same Config.

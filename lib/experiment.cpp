@@ -243,6 +243,7 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
   }
   if (!summary.contains("started")) summary["started"] = iso_time(std::chrono::system_clock::now());
   summary["status"] = "running";
+  if (!e.config.label.empty()) summary["label"] = e.config.label;
   summary["nnlab_version"] = NNLAB_VERSION;
   summary["nnlab_commit"] = NNLAB_COMMIT;
   write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");

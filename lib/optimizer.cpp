@@ -4,12 +4,15 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "errors.h"
+
 namespace nnlab {
 
 template <typename T>
 Optimizer<T>::Optimizer(const TrainConfig& config, const std::vector<Param<T>>& params)
     : kind_(config.optimizer),
-      lr_(config.lr.value_or(0.1)),
+      lr_(config.lr ? *config.lr
+                     : throw ConfigError("train.lr", "not set (parse_config sets it)")),
       momentum_(config.momentum),
       beta1_(config.beta1),
       beta2_(config.beta2),

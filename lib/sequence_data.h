@@ -14,17 +14,18 @@ namespace nnlab {
 
 enum class SequenceTask { adding, copy, temporal_order, sine, text };
 
+// Made from a DataConfig (whose defaults are the key table's); fields start zeroed.
 struct SequenceDataConfig {
   SequenceTask task = SequenceTask::adding;
-  int length = 50;          // T: time steps per sequence (adding, temporal_order, sine, text);
+  int length{};             // T: time steps per sequence (adding, temporal_order, sine, text);
                             // copy: the delay between the pattern and its recall
-  int train_size = 1000;    // sequences
-  int test_size = 200;      // sequences
-  double noise = 0.0;       // sine only: N(0, noise^2) added to the inputs
-  int pattern_length = 5;   // copy only: symbols to remember
-  int symbols = 8;          // copy only: alphabet size (excluding the blank and the go marker)
+  int train_size{};         // sequences
+  int test_size{};          // sequences
+  double noise{};           // sine only: N(0, noise^2) added to the inputs
+  int pattern_length{};     // copy only: symbols to remember
+  int symbols{};            // copy only: alphabet size (excluding the blank and the go marker)
   std::string path;         // text only: the text file (absolute)
-  double test_fraction = 0.1;  // text only: the last fraction of the text is the test split
+  double test_fraction{};   // text only: the last fraction of the text is the test split
 };
 
 struct SequenceSplit {

@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "config.h"
+#include "config_table.h"
 #include "experiment.h"
 #include "errors.h"
 #include "files.h"
@@ -91,18 +92,25 @@ class SweepReader {
 
 // An inline base config: relative data and weights paths are taken from the sweep file's
 // directory (the base is written elsewhere, into the sweep directory).
-void absolutize(json& doc, const char* section, const char* key, const fs::path& dir) {
-  if (!doc.contains(section) || !doc[section].is_object()) return;
-  json& object = doc[section];
-  if (!object.contains(key) || !object[key].is_string()) return;
-  const fs::path p(object[key].get<std::string>());
-  if (!p.empty() && p.is_relative()) object[key] = (dir / p).lexically_normal().string();
+void absolutize(json& doc, const fs::path& dir) {
+  for (const auto& k : config_keys()) {
+    if (!k.is_path) continue;
+    const std::string section(section_of(k.path)), key(leaf(k.path));
+    json* object = &doc;
+    if (!section.empty()) {
+      if (!doc.contains(section) || !doc[section].is_object()) continue;
+      object = &doc[section];
+    }
+    if (!object->contains(key) || !(*object)[key].is_string()) continue;
+    const fs::path p((*object)[key].get<std::string>());
+    if (!p.empty() && p.is_relative()) (*object)[key] = (dir / p).lexically_normal().string();
+  }
 }
 
 // Paths in overrides, like the base's, are relative to the sweep file (not to the base config,
 // which may be an inline one written into the sweep directory).
 void resolve_path(Override& o, const fs::path& dir) {
-  if ((o.key == "data.path" || o.key == "model.weights") && o.value.is_string() &&
+  if (is_path_key(o.key) && o.value.is_string() &&
       !o.value.get<std::string>().empty() && fs::path(o.value.get<std::string>()).is_relative())
     o.path = (dir / o.value.get<std::string>()).lexically_normal().string();
 }
@@ -180,15 +188,21 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
   if (!doc.is_object())
     throw ConfigError("", file.string() + ": expected a JSON object at the top level");
 
-  const std::vector<std::string> known{"name", "base", "set", "grid", "runs", "seeds", "out"};
+  std::vector<std::string> known;  // "$schema" is accepted for editors, not suggested
+  for (const auto& k : sweep_keys())
+    if (k.path[0] != '$') known.push_back(k.path);
   for (const auto& [key, value] : doc.items()) {
-    if (std::find(known.begin(), known.end(), key) != known.end() || (!key.empty() && key[0] == '_'))
+    if (std::find(known.begin(), known.end(), key) != known.end() || key == "$schema" ||
+        (!key.empty() && key[0] == '_'))
       continue;
     std::string message = "unknown key";
-    if (auto guess = closest_match(key, known))
+    if (auto guess = closest_match(key, known)) {
       message += " (did you mean \"" + *guess + "\"?)";
-    else
-      message += " (known keys: \"name\", \"base\", \"set\", \"grid\", \"runs\", \"seeds\", \"out\")";
+    } else {
+      std::string list;
+      for (const auto& k : known) list += (list.empty() ? "\"" : ", \"") + k + "\"";
+      message += " (known keys: " + list + ")";
+    }
     r.issue(key, message);
   }
   auto find = [&](const char* key) -> const ordered_json* {
@@ -230,8 +244,7 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
       s.inline_base = true;
       s.base = s.out / kInlineBaseFile;
       s.base_doc = plain(*v);
-      absolutize(s.base_doc, "data", "path", dir);
-      absolutize(s.base_doc, "model", "weights", dir);
+      absolutize(s.base_doc, dir);
       if (!s.base_doc.contains("name") || s.base_doc["name"].is_null()) s.base_doc["name"] = s.name;
     } else {
       r.issue("base", "expected a config file path (a string, relative to the sweep file) or a "

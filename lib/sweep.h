@@ -21,7 +21,7 @@ namespace nnlab {
 struct Override {
   std::string key;
   nlohmann::json value;                  // as written in the sweep file (names use it)
-  std::optional<nlohmann::json> path;    // data.path, model.weights: made absolute from the
+  std::optional<nlohmann::json> path;    // path keys (config_table.h): made absolute from the
                                          // sweep file's directory; --set gets this one
   // "key=value" with the value written so that apply_override reads back exactly the value:
   // a string as is (relu) unless it would read as JSON ("3", "true"), then quoted ("\"3\"").

@@ -611,7 +611,7 @@ TEST_CASE("config: null means not given, so the default applies") {
               "\"type\", \"weights\", \"width\")");
   // A required key given as null is missing.
   check_issue(R"({"data": {"type": "csv", "path": null}})", "data.path",
-              "required when data.type is csv");
+              "required when data.type is \"csv\"");
   check_issue(R"({"model": {"init": "normal", "init_scale": null}})", "model.init_scale",
               "required when model.init is \"normal\" (the std of normal, the half-width of "
               "uniform)");
@@ -663,7 +663,7 @@ TEST_CASE("config: unknown keys are reported with the likely key or the known ke
     check_issue(R"({"log": {"zzzzzz": 1}})", "log.zzzzzz",
                 "unknown key (known keys: \"dir\", \"every\", \"save_data\")");
     check_issue(R"({"lr": 0.1})", "lr",
-                "unknown key (known keys: \"data\", \"dtype\", \"log\", \"model\", \"name\", "
+                "unknown key (known keys: \"data\", \"dtype\", \"label\", \"log\", \"model\", \"name\", "
                 "\"seed\", \"train\")");
   }
   SUBCASE("several unknown keys of one section are all reported, sorted by key") {
@@ -976,7 +976,7 @@ TEST_CASE("config: keys that apply only to another choice are refused") {
 
 TEST_CASE("config: required keys and choices that contradict each other") {
   SUBCASE("csv without a path") {
-    check_issue(R"({"data": {"type": "csv"}})", "data.path", "required when data.type is csv");
+    check_issue(R"({"data": {"type": "csv"}})", "data.path", "required when data.type is \"csv\"");
   }
   SUBCASE("init_scale missing for normal and uniform") {
     check_issue(R"({"model": {"init": "normal"}})", "model.init_scale",
@@ -1050,7 +1050,7 @@ TEST_CASE("config: every problem is reported at once, in reading order") {
                   {"train.lr", "expected a number in (0, 1e+06], got -1"},
                   {"train.optimiser", "unknown key (did you mean \"optimizer\"?)"},
                   {"log.every", "expected an integer in [1, 1000000000], got 0"},
-                  {"zzz", "unknown key (known keys: \"data\", \"dtype\", \"log\", \"model\", "
+                  {"zzz", "unknown key (known keys: \"data\", \"dtype\", \"label\", \"log\", \"model\", "
                           "\"name\", \"seed\", \"train\")"},
                   {"model.output", "\"linear\" needs a regression task; data.type \"moons\" is "
                                    "classification (use \"sigmoid\", \"softmax\" or \"auto\")"}});
@@ -1439,4 +1439,19 @@ TEST_CASE("config: closest_match suggests plausible typos only") {
     CHECK(closest_match("relu", {}) == std::nullopt);
     CHECK(closest_match("", {"lr"}) == std::nullopt);
   }
+}
+
+TEST_CASE("config: label is free text, written to the resolved config only when given") {
+  const Config plain = accept("{}");
+  CHECK(plain.label.empty());
+  CHECK_FALSE(to_json(plain).contains("label"));
+  const Config labelled = accept(R"({"label": "he, deeper"})");
+  CHECK(labelled.label == "he, deeper");
+  CHECK(to_json(labelled)["label"] == "he, deeper");
+  CHECK(parse_config(to_json(labelled), kContext).label == "he, deeper");
+  check_issue(R"({"label": 3})", "label", "expected a string, got 3 (an integer)");
+  check_issue(R"({"lable": "x"})", "lable", "unknown key (did you mean \"label\"?)");
+  json doc = json::object();
+  apply_override(doc, "label=he");  // as a sweep's {"runs": [{"label": "he"}]} sets it
+  CHECK(parse_config(doc, kContext).label == "he");
 }

@@ -22,7 +22,7 @@ namespace {
 const std::string kDataDir = std::string(NNLAB_SOURCE_DIR) + "/data/";
 
 DataConfig generator_config(DataKind type, int train = 101, int test = 37) {
-  DataConfig c;
+  DataConfig c = default_config().data;
   c.type = type;
   c.train_size = train;
   c.test_size = test;
@@ -30,7 +30,7 @@ DataConfig generator_config(DataKind type, int train = 101, int test = 37) {
 }
 
 DataConfig csv_config(const std::string& path, const std::string& target = "") {
-  DataConfig c;
+  DataConfig c = default_config().data;
   c.type = DataKind::csv;
   c.path = path;
   c.target = target;

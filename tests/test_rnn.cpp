@@ -790,7 +790,7 @@ TEST_CASE("float and double instantiations agree") {
 }
 
 TEST_CASE("recurrent_spec and recurrent_init_spec read a model config") {
-  ModelConfig config;
+  ModelConfig config = default_config().model;
   config.type = ModelType::lstm;
   config.width = {8, 4};
   config.activation = Activation::relu;

@@ -28,6 +28,8 @@ SequenceDataConfig task_config(SequenceTask task, int length, int train = 64, in
   c.length = length;
   c.train_size = train;
   c.test_size = test;
+  c.pattern_length = 5;
+  c.symbols = 8;
   return c;
 }
 
