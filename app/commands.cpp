@@ -17,6 +17,7 @@
 #include "files.h"
 #include "gradcheck.h"
 #include "progress.h"
+#include "run_lock.h"
 #include "rng.h"
 
 namespace nnlab::cli {
@@ -58,14 +59,24 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
              const nlohmann::json& meta) {
   Experiment<T> experiment = build_experiment<T>(config);  // throws before anything is created
   std::filesystem::path dir;
+  RunLock lock;  // held until the process ends: one writer per run directory
   const bool resume = !options.resume.empty();
   if (resume) {
     dir = options.resume;
+    lock = RunLock(dir);
+    // Under the lock: another process may have finished the run since run_train looked.
+    const std::string status = recorded_status(dir);
+    if (status == "completed" || status == "diverged") {
+      spdlog::info("{} has already {}; nothing to resume", dir.string(), status);
+      std::printf("%s\n", dir.c_str());
+      return static_cast<int>(status == "completed" ? kCompleted : kDiverged);
+    }
   } else if (!options.out.empty()) {
     dir = options.out;
-    prepare_run_dir(dir, options.force);
+    lock = prepare_run_dir(dir, options.force);
   } else {
     dir = create_unique_dir(config.log.dir, config.name + "-" + local_time("%Y%m%d-%H%M%S"));
+    lock = RunLock(dir);
   }
   spdlog::info("run directory: {}", dir.string());
 
@@ -181,12 +192,16 @@ CLI::App* setup_train(CLI::App& app, TrainOptions& options) {
 
 int run_train(const TrainOptions& options, const CommonOptions& common, int argc, char** argv) {
   install_checkpoint_signal();
+  // The run's results are its files: a reader of stdout or stderr that has gone (`| head -c0`)
+  // makes a write fail with EPIPE, never kills the run or turns a completed one into an error.
+  std::signal(SIGPIPE, SIG_IGN);
   return guarded([&] {
     Config config;
     if (!options.resume.empty()) {
       if (!options.config.empty())
         throw ConfigError("--resume", "takes the config from the run directory; give no CONFIG");
       const std::filesystem::path dir = options.resume;
+      check_no_symlinks(dir);
       if (!std::filesystem::is_regular_file(dir / "config.json"))
         throw ConfigError("--resume", dir.string() + " is not a run directory (no config.json)");
       const std::string status = recorded_status(dir);

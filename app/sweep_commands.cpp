@@ -23,6 +23,7 @@
 
 #include "errors.h"
 #include "files.h"
+#include "run_lock.h"
 #include "summarize.h"
 #include "sweep.h"
 
@@ -155,15 +156,8 @@ int run_local(const Sweep& sweep, int jobs, const std::string& exe,
               const std::vector<std::string>& common_flags) {
   const SweepSpec& spec = sweep.spec;
   const std::size_t total = sweep.runs.size();
-  const fs::path lock_path = spec.out / "sweep.lock";
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0) throw IoError("cannot create " + lock_path.string() + ": " + std::strerror(errno));
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    spdlog::error("another nnlab sweep is running the runs of {} (it holds {})", spec.out.string(),
-                  lock_path.string());
-    ::close(lock_fd);
-    return kRuntimeError;
-  }
+  // One -j sweep per directory (each run also locks its own directory, run_lock.h).
+  RunLock lock(spec.out, "sweep.lock");
   const int dev_null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   const InheritedSignals inherited = take_signals();
   const sigset_t& child_mask = inherited.mask;
@@ -320,7 +314,6 @@ int run_local(const Sweep& sweep, int jobs, const std::string& exe,
   if (not_started > 0) line += fmt::format(", {} not started", not_started);
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
-  ::close(lock_fd);
 
   if (stop_signal != 0) {
     spdlog::warn("stopped by signal {} ({}); run the same command again to continue", stop_signal,

@@ -13,6 +13,7 @@
 
 #include "data.h"
 #include "errors.h"
+#include "files.h"
 
 namespace nnlab {
 
@@ -562,6 +563,8 @@ Config parse_config(const json& doc, const ConfigContext& context) {
   ObjectReader top(&doc, "", issues);
   c.name = top.string("name", context.default_name);
   if (top.has("name") && c.name.empty()) top.issue("name", "must not be empty");
+  else if (auto problem = path_component_problem(c.name))  // it names the run's directory
+    top.issue("name", *problem + (top.has("name") ? "" : " (the config file's name)"));
   c.seed = top.seed("seed", c.seed);
   if (auto d = top.choice("dtype", kDTypes)) c.dtype = *d;
   c.data = read_data(top, issues, context);
