@@ -14,6 +14,7 @@
 
 #include "errors.h"
 #include "experiment.h"
+#include "feasibility.h"
 #include "files.h"
 #include "gradcheck.h"
 #include "progress.h"
@@ -178,6 +179,9 @@ CLI::App* setup_train(CLI::App& app, TrainOptions& options) {
       "--out", options.out, "Run directory (default: a new one under log.dir named after the run)");
   CLI::Option* force = cmd->add_flag(
       "--force", options.force, "With --out: overwrite the run files of a non-empty directory");
+  cmd->add_flag("--allow-large", options.allow_large,
+                "Run even when the estimated memory or disk use exceeds this machine's "
+                "(docs/run-safety.md)");
   cmd->add_option("--resume", options.resume,
                   "Continue the run in RUN_DIR from its last checkpoint (instead of CONFIG): rows "
                   "logged after the checkpoint are dropped, and the result is the same as an "
@@ -215,6 +219,19 @@ int run_train(const TrainOptions& options, const CommonOptions& common, int argc
       if (options.config.empty())
         throw ConfigError("CONFIG", "give a config file to train, or --resume RUN_DIR");
       config = load_config(options.config, options.overrides);
+      // Before anything is allocated or created (a resumed run was checked when it started).
+      const RunEstimate estimate = estimate_run(config);
+      spdlog::debug("estimated memory {}, logs {}, checkpoint {}",
+                    human_bytes(static_cast<double>(estimate.memory())),
+                    human_bytes(static_cast<double>(estimate.logs)),
+                    human_bytes(static_cast<double>(estimate.checkpoint) / 2));
+      if (!options.allow_large)
+        check_feasible(config, estimate,
+                       machine_limits(options.out.empty() ? config.log.dir : options.out));
+      if (estimate.logs > kLargeLogBytes)
+        spdlog::warn("this run will write about {} of logs ({} steps, per-layer rows every {}); "
+                     "raise log.every to write less", human_bytes(static_cast<double>(estimate.logs)),
+                     format_count(estimate.steps), config.log.every);
     }
     const nlohmann::json meta = run_meta(config, argc, argv);
     return config.dtype == DType::float64 ? train_as<double>(config, options, common, meta)

@@ -184,7 +184,12 @@ if mount -t tmpfs -o size=64k tmpfs "$WORK/fulldisk" 2>/dev/null; then
   umount "$WORK/fulldisk"
   for size in 8k 24k 40k 64k 96k 128k 160k; do
     mount -t tmpfs -o size=$size tmpfs "$WORK/fulldisk"
-    run train disk.json --out fulldisk/r
+    if [ $size = 8k ]; then
+      run train disk.json --out fulldisk/r
+      check "disk of $size: refused by the feasibility check (exit 2 at log.every)" \
+        test "$code" -eq 2 -a -n "$(grep '^error: log.every: the run would write about' err)"
+    fi
+    run train disk.json --out fulldisk/r --allow-large
     check "disk of $size: the run fails cleanly (exit 1, no space left)" \
       test "$code" -eq 1 -a -n "$(grep -i 'no space left' err)"
     check "  every CSV ends in a newline and holds only whole rows" complete_rows fulldisk/r
@@ -307,4 +312,38 @@ check "a stdout pipe closed before the final print: exit 0 (got $(cat piped.code
 check "  summary says completed" test "$(summary_field piped "d['status']")" = completed
 ( "$NNLAB" train tiny.json -q --out piped2; echo $? >piped2.code ) | head -c0
 check "train | head -c0: exit 0 (got $(cat piped2.code))" test "$(cat piped2.code)" -eq 0
+# --- 5. feasibility: refused before anything is allocated or created -----------------------------
+mkdir feas && cd feas
+run train ../tiny.json --set model.depth=1000 --set model.width=100000
+check "a model larger than the machine's memory: exit 2" test "$code" -eq 2
+check "  naming model.width and the estimate" grep -qE "^error: model.width: the run needs about [0-9.]+ TB of memory \(model" "$WORK/err"
+check "  nothing created" test -z "$(ls)"
+run train ../tiny.json --set data.train_size=10000000 --set data.type=blobs --set data.features=100000
+check "data larger than the machine's memory: exit 2 at data.train_size" \
+  test "$code" -eq 2 -a -n "$(grep '^error: data.train_size: the run needs about' "$WORK/err")"
+run train ../tiny.json --set train.epochs=10000000 --set train.batch_size=1 --set data.train_size=100000 --set log.every=1
+check "a multi-TB log: exit 2 at log.every, with the estimate" \
+  test "$code" -eq 2 -a -n "$(grep -E '^error: log.every: the run would write about [0-9.]+ TB of logs' "$WORK/err")"
+check "  nothing created" test -z "$(ls)"
+"$NNLAB" train ../tiny.json --set train.epochs=10000000 --set train.batch_size=1 --set data.train_size=100000 --set log.every=1 --allow-large --out big \
+  >/dev/null 2>big.err &
+p=$!
+wait_rows big 5
+check "--allow-large runs it anyway" test -s big/metrics.csv
+check "  after warning of the size of its logs" grep -qE "^warn.*this run will write about [0-9.]+ TB of logs" big.err
+kill -TERM "$p"; wait "$p"
+rm -rf big big.err
+# The estimate of what a run writes is of the order of what it writes.
+"$NNLAB" train ../disk.json -v --out est >/dev/null 2>est.err
+check "the log estimate is within 0.5x-3x of the CSV files written" $PY - <<'PY'
+import glob, os, re, sys
+m = re.search(r"estimated memory ([0-9.e+]+) (\w+), logs ([0-9.e+]+) (\w+)", open("est.err").read())
+units = {"bytes": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12}
+estimate = float(m.group(3)) * units[m.group(4)]
+actual = sum(os.path.getsize(f) for f in glob.glob("est/*.csv"))
+print(f"  logs: estimated {estimate:.0f} bytes, written {actual}", file=sys.stderr)
+sys.exit(0 if 0.5 * actual <= estimate <= 3 * actual else 1)
+PY
+cd "$WORK"
+
 finish test_hardening_runs
