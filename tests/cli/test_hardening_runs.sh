@@ -60,7 +60,7 @@ wait_rows A 10
 run train slow.json --out A --force
 check "a second train --out --force on a running run is refused (exit 1)" test "$code" -eq 1
 check "the refusal names the holder's pid and host" \
-  grep -qE "in use by another nnlab process \(pid $first on host $(hostname), started [0-9T:-]+Z\)" err
+  grep -qE "in use by another nnlab process \(pid $first on host $(uname -n), started [0-9T:-]+Z\)" err
 run train --resume A
 check "a --resume of a running run is refused (exit 1)" test "$code" -eq 1
 check "  naming the holder" grep -q "pid $first on host" err
@@ -332,6 +332,9 @@ check "--allow-large runs it anyway" test -s big/metrics.csv
 check "  after warning of the size of its logs" grep -qE "^warn.*this run will write about [0-9.]+ TB of logs" big.err
 kill -TERM "$p"; wait "$p"
 rm -rf big big.err
+run sweep ../sw/s.json --out lst --list --allow-large
+check "sweep --allow-large reaches every --list line" test "$(grep -c -- ' --allow-large$' "$WORK/out")" -eq 4
+rm -rf lst
 # The estimate of what a run writes is of the order of what it writes.
 "$NNLAB" train ../disk.json -v --out est >/dev/null 2>est.err
 check "the log estimate is within 0.5x-3x of the CSV files written" $PY - <<'PY'
