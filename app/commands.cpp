@@ -14,9 +14,11 @@
 
 #include "errors.h"
 #include "experiment.h"
+#include "feasibility.h"
 #include "files.h"
 #include "gradcheck.h"
 #include "progress.h"
+#include "run_lock.h"
 #include "rng.h"
 
 namespace nnlab::cli {
@@ -59,14 +61,24 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   Experiment<T> experiment = build_experiment<T>(config);  // throws before anything is created
   for (const auto& warning : experiment.data.warnings) spdlog::warn("{}", warning);
   std::filesystem::path dir;
+  RunLock lock;  // held until the process ends: one writer per run directory
   const bool resume = !options.resume.empty();
   if (resume) {
     dir = options.resume;
+    lock = RunLock(dir);
+    // Under the lock: another process may have finished the run since run_train looked.
+    const std::string status = recorded_status(dir);
+    if (status == "completed" || status == "diverged") {
+      spdlog::info("{} has already {}; nothing to resume", dir.string(), status);
+      std::printf("%s\n", dir.c_str());
+      return static_cast<int>(status == "completed" ? kCompleted : kDiverged);
+    }
   } else if (!options.out.empty()) {
     dir = options.out;
-    prepare_run_dir(dir, options.force);
+    lock = prepare_run_dir(dir, options.force);
   } else {
     dir = create_unique_dir(config.log.dir, config.name + "-" + local_time("%Y%m%d-%H%M%S"));
+    lock = RunLock(dir);
   }
   spdlog::info("run directory: {}", dir.string());
 
@@ -168,6 +180,9 @@ CLI::App* setup_train(CLI::App& app, TrainOptions& options) {
       "--out", options.out, "Run directory (default: a new one under log.dir named after the run)");
   CLI::Option* force = cmd->add_flag(
       "--force", options.force, "With --out: overwrite the run files of a non-empty directory");
+  cmd->add_flag("--allow-large", options.allow_large,
+                "Run even when the estimated memory or disk use exceeds this machine's "
+                "(docs/run-safety.md)");
   cmd->add_option("--resume", options.resume,
                   "Continue the run in RUN_DIR from its last checkpoint (instead of CONFIG): rows "
                   "logged after the checkpoint are dropped, and the result is the same as an "
@@ -182,12 +197,16 @@ CLI::App* setup_train(CLI::App& app, TrainOptions& options) {
 
 int run_train(const TrainOptions& options, const CommonOptions& common, int argc, char** argv) {
   install_checkpoint_signal();
+  // The run's results are its files: a reader of stdout or stderr that has gone (`| head -c0`)
+  // makes a write fail with EPIPE, never kills the run or turns a completed one into an error.
+  std::signal(SIGPIPE, SIG_IGN);
   return guarded([&] {
     Config config;
     if (!options.resume.empty()) {
       if (!options.config.empty())
         throw ConfigError("--resume", "takes the config from the run directory; give no CONFIG");
       const std::filesystem::path dir = options.resume;
+      check_no_symlinks(dir);
       if (!std::filesystem::is_regular_file(dir / "config.json"))
         throw ConfigError("--resume", dir.string() + " is not a run directory (no config.json)");
       const std::string status = recorded_status(dir);
@@ -201,6 +220,19 @@ int run_train(const TrainOptions& options, const CommonOptions& common, int argc
       if (options.config.empty())
         throw ConfigError("CONFIG", "give a config file to train, or --resume RUN_DIR");
       config = load_config(options.config, options.overrides);
+      // Before anything is allocated or created (a resumed run was checked when it started).
+      const RunEstimate estimate = estimate_run(config);
+      spdlog::debug("estimated memory {}, logs {}, checkpoint {}",
+                    human_bytes(static_cast<double>(estimate.memory())),
+                    human_bytes(static_cast<double>(estimate.logs)),
+                    human_bytes(static_cast<double>(estimate.checkpoint) / 2));
+      if (!options.allow_large)
+        check_feasible(config, estimate,
+                       machine_limits(options.out.empty() ? config.log.dir : options.out));
+      if (estimate.logs > kLargeLogBytes)
+        spdlog::warn("this run will write about {} of logs ({} steps, per-layer rows every {}); "
+                     "raise log.every to write less", human_bytes(static_cast<double>(estimate.logs)),
+                     format_count(estimate.steps), config.log.every);
     }
     const nlohmann::json meta = run_meta(config, argc, argv);
     return config.dtype == DType::float64 ? train_as<double>(config, options, common, meta)

@@ -16,6 +16,7 @@ struct TrainOptions {
   std::string out;
   bool force = false;
   std::string resume;  // a run directory to continue
+  bool allow_large = false;  // skip the feasibility check (lib/feasibility.h)
 };
 CLI::App* setup_train(CLI::App& app, TrainOptions& options);
 int run_train(const TrainOptions& options, const CommonOptions& common, int argc, char** argv);

@@ -2,6 +2,8 @@
 // table's `explain`, `docs`, `schema` and `completion` subcommands.
 // Each is a trio of an options struct, a setup function that declares its flags and a run
 // function; main wires them and maps errors to exit codes (see cli.h).
+#include <fcntl.h>
+
 #include <csignal>
 #include <cstdio>
 
@@ -16,6 +18,11 @@
 
 int main(int argc, char** argv) {
   using namespace nnlab::cli;
+  // A closed stdin/stdout/stderr (`2>&-`) would hand its number to the next file opened, and log
+  // lines would land in a CSV file: keep 0-2 taken, by /dev/null.
+  for (int fd = 0; fd <= 2; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0 && ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+      return kRuntimeError;
   CLI::App app{"nnlab: train neural networks from a JSON config and log how gradients flow"};
   app.set_version_flag("--version", std::string("nnlab ") + NNLAB_VERSION + " (" + NNLAB_COMMIT + ")");
   app.footer(kExitCodesHelp);

@@ -23,6 +23,7 @@
 
 #include "errors.h"
 #include "files.h"
+#include "run_lock.h"
 #include "summarize.h"
 #include "sweep.h"
 
@@ -125,7 +126,7 @@ std::vector<char*> c_argv(const std::string& exe, std::vector<std::string>& args
 // --index: the run's train command replaces this process, so its output, exit code and signals
 // are exactly train's.
 int run_one(const Sweep& sweep, std::size_t index, const std::string& exe,
-            const std::vector<std::string>& common_flags) {
+            const std::vector<std::string>& common_flags, const std::vector<std::string>& train_flags) {
   const SweepRun& run = sweep.runs[index];
   const RunPlan plan = plan_run(sweep.spec, run);
   const fs::path dir = run_dir(sweep.spec, run);
@@ -138,6 +139,7 @@ int run_one(const Sweep& sweep, std::size_t index, const std::string& exe,
                plan.state == RunState::started ? " (resuming)" : "");
   std::vector<std::string> args = common_flags;
   args.insert(args.end(), plan.arguments.begin(), plan.arguments.end());
+  args.insert(args.end(), train_flags.begin(), train_flags.end());
   std::vector<char*> argv = c_argv(exe, args);
   std::fflush(nullptr);
   spdlog::default_logger()->flush();
@@ -152,18 +154,12 @@ struct Tally {
 
 // -j N: every unfinished run as a child process, N at a time.
 int run_local(const Sweep& sweep, int jobs, const std::string& exe,
-              const std::vector<std::string>& common_flags) {
+              const std::vector<std::string>& common_flags,
+              const std::vector<std::string>& train_flags) {
   const SweepSpec& spec = sweep.spec;
   const std::size_t total = sweep.runs.size();
-  const fs::path lock_path = spec.out / "sweep.lock";
-  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (lock_fd < 0) throw IoError("cannot create " + lock_path.string() + ": " + std::strerror(errno));
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
-    spdlog::error("another nnlab sweep is running the runs of {} (it holds {})", spec.out.string(),
-                  lock_path.string());
-    ::close(lock_fd);
-    return kRuntimeError;
-  }
+  // One -j sweep per directory (each run also locks its own directory, run_lock.h).
+  RunLock lock(spec.out, "sweep.lock");
   const int dev_null = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   const InheritedSignals inherited = take_signals();
   const sigset_t& child_mask = inherited.mask;
@@ -205,6 +201,7 @@ int run_local(const Sweep& sweep, int jobs, const std::string& exe,
     if (log_fd < 0) throw IoError("cannot create " + log.string() + ": " + std::strerror(errno));
     std::vector<std::string> args = common_flags;
     args.insert(args.end(), plan.arguments.begin(), plan.arguments.end());
+    args.insert(args.end(), train_flags.begin(), train_flags.end());
     const std::string header = "# " + local_time("%Y-%m-%d %H:%M:%S") + " nnlab sweep: " + command_line(exe, args) + "\n";
     if (::write(log_fd, header.data(), header.size()) < 0) {
       ::close(log_fd);
@@ -320,7 +317,6 @@ int run_local(const Sweep& sweep, int jobs, const std::string& exe,
   if (not_started > 0) line += fmt::format(", {} not started", not_started);
   std::printf("%s\n", line.c_str());
   std::fflush(stdout);
-  ::close(lock_fd);
 
   if (stop_signal != 0) {
     spdlog::warn("stopped by signal {} ({}); run the same command again to continue", stop_signal,
@@ -369,6 +365,8 @@ CLI::App* setup_sweep(CLI::App& app, SweepOptions& options) {
           ->check(CLI::Range(1, kMaxJobs))
           ->capture_default_str()
           ->type_name("N");
+  cmd->add_flag("--allow-large", options.allow_large,
+                "Pass --allow-large to every run's train (and to the --list lines)");
   pending->needs(list);
   list->excludes(count)->excludes(index)->excludes(jobs);
   count->excludes(index)->excludes(jobs);
@@ -397,12 +395,16 @@ int run_sweep(const SweepOptions& options, const CommonOptions& common, const ch
     }
     prepare_sweep_dir(sweep);
     const std::string exe = self_path(argv0);
+    std::vector<std::string> train_flags;  // after the train arguments
+    if (options.allow_large) train_flags.emplace_back("--allow-large");
     if (options.list) {
       for (const auto& run : sweep.runs) {
-        const std::vector<std::string> args =
+        std::vector<std::string> args =
             options.pending ? plan_run(sweep.spec, run).arguments
                             : train_arguments(sweep.spec, run, /*force=*/false);
-        if (!args.empty()) std::printf("%s\n", command_line(exe, args).c_str());
+        if (args.empty()) continue;
+        args.insert(args.end(), train_flags.begin(), train_flags.end());
+        std::printf("%s\n", command_line(exe, args).c_str());
       }
       return kCompleted;
     }
@@ -411,8 +413,8 @@ int run_sweep(const SweepOptions& options, const CommonOptions& common, const ch
     if (common.quiet) common_flags.emplace_back("-q");
     if (common.verbose) common_flags.emplace_back("-v");
     if (options.index >= 0)
-      return run_one(sweep, static_cast<std::size_t>(options.index), exe, common_flags);
-    return run_local(sweep, options.jobs, exe, common_flags);
+      return run_one(sweep, static_cast<std::size_t>(options.index), exe, common_flags, train_flags);
+    return run_local(sweep, options.jobs, exe, common_flags, train_flags);
   });
 }
 

@@ -17,6 +17,7 @@ struct SweepOptions {
   bool count = false;      // print the number of runs
   long long index = -1;    // run only this run (0-based, --list order)
   int jobs = 1;            // runs at a time, each a child process
+  bool allow_large = false;  // passed to every run's train (skips its feasibility check)
 };
 CLI::App* setup_sweep(CLI::App& app, SweepOptions& options);
 int run_sweep(const SweepOptions& options, const CommonOptions& common, const char* argv0);

@@ -1,10 +1,15 @@
 // Checkpoint files: a flat binary record with a trailing hash (see checkpoint.h).
 #include "checkpoint.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <bit>
+#include <cerrno>
+#include <cmath>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 
 #include "errors.h"
@@ -14,7 +19,8 @@ namespace nnlab {
 
 namespace {
 
-constexpr std::string_view kMagic = "nnlab-checkpoint 1\n";
+constexpr std::string_view kMagic = "nnlab-checkpoint 2\n";
+constexpr std::string_view kMagicV1 = "nnlab-checkpoint 1\n";
 
 std::uint64_t fnv1a(std::string_view bytes) {
   std::uint64_t h = 0xCBF29CE484222325ULL;
@@ -59,8 +65,11 @@ class Reader {
  public:
   Reader(std::string bytes, const std::filesystem::path& path)
       : bytes_(std::move(bytes)), path_(path) {
-    if (bytes_.size() < kMagic.size() + 8 || bytes_.compare(0, kMagic.size(), kMagic) != 0)
-      fail("not an nnlab checkpoint (version 1)");
+    if (bytes_.size() < kMagic.size() + 8) fail("not an nnlab checkpoint (version 1 or 2)");
+    if (bytes_.compare(0, kMagicV1.size(), kMagicV1) == 0)
+      version_ = 1;
+    else if (bytes_.compare(0, kMagic.size(), kMagic) != 0)
+      fail("not an nnlab checkpoint (version 1 or 2)");
     std::uint64_t stored = 0;
     std::memcpy(&stored, bytes_.data() + bytes_.size() - 8, 8);
     end_ = bytes_.size() - 8;
@@ -102,6 +111,8 @@ class Reader {
   void finish() {
     if (pos_ != end_) fail("damaged (unexpected bytes at its end)");
   }
+  int version() const { return version_; }
+  std::size_t remaining() const { return end_ - pos_; }
   [[noreturn]] void fail(const std::string& why) const {
     throw IoError("checkpoint " + path_.string() + ": " + why);
   }
@@ -115,7 +126,32 @@ class Reader {
   std::string bytes_;
   std::filesystem::path path_;
   std::size_t pos_ = 0, end_ = 0;
+  int version_ = 2;
 };
+
+// The whole file, opened without following a symbolic link (a run directory's files are its own).
+std::string read_checkpoint_file(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    throw IoError("cannot read checkpoint " + path.string() + ": " +
+                  (errno == ELOOP ? std::string("it is a symbolic link") : std::strerror(errno)));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw IoError("cannot read checkpoint " + path.string() + ": not a regular file");
+  }
+  std::string bytes(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t got = 0;
+  while (got < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+  bytes.resize(got);
+  return bytes;
+}
 
 void write_eval(Writer& w, const EvalInfo& e) {
   w.scalar<std::int32_t>(e.epoch);
@@ -139,6 +175,124 @@ EvalInfo read_eval(Reader& r) {
 }  // namespace
 
 std::uint64_t config_hash(const Config& config) { return fnv1a(to_json(config).dump()); }
+
+template <typename T>
+std::uint64_t data_fingerprint(const Samples<T>& train, const Samples<T>& test) {
+  std::uint64_t h = 0xCBF29CE484222325ULL;
+  auto add = [&](const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    for (std::size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001B3ULL;
+  };
+  for (const Samples<T>* set : {&train, &test})
+    for (const auto* mats : {&set->x, &set->y}) {
+      const std::uint64_t count = mats->size();
+      add(&count, sizeof count);
+      for (const Mat<T>& m : *mats) {
+        const std::int64_t shape[2] = {m.rows(), m.cols()};
+        add(shape, sizeof shape);
+        add(m.data(), static_cast<std::size_t>(m.size()) * sizeof(T));
+      }
+    }
+  return h == 0 ? 1 : h;
+}
+
+template <typename T>
+void check_checkpoint(const Checkpoint<T>& c, Model<T>& model, const Samples<T>& train,
+                      const TrainConfig& config, const std::filesystem::path& path) {
+  auto fail = [&](const std::string& why) {
+    throw IoError("checkpoint " + path.string() + ": damaged or forged (" + why + ")");
+  };
+  const TrainState<T>& s = c.state;
+  const long n = train.size();
+  if (n < 1) fail("the run has no training samples");
+  // The order must be a permutation of the samples: gather() indexes the data with it.
+  if (static_cast<long>(s.order.size()) != n)
+    fail("the sample order has " + std::to_string(s.order.size()) + " entries, the training set " +
+         std::to_string(n) + " samples");
+  std::vector<char> seen(static_cast<std::size_t>(n), 0);
+  for (const int i : s.order) {
+    if (i < 0 || i >= n || seen[static_cast<std::size_t>(i)])
+      fail("the sample order is not a permutation of the training samples");
+    seen[static_cast<std::size_t>(i)] = 1;
+  }
+  const long batch = config.batch_size == 0 ? n : std::min<long>(config.batch_size, n);
+  const long batches = (n + batch - 1) / batch;
+  const std::vector<StepRange> ranges = chunks(train.steps(), config.truncation);
+  std::vector<long> updates_before(ranges.size() + 1, 0);  // updating chunks among the first k
+  for (std::size_t k = 0; k < ranges.size(); ++k)
+    updates_before[k + 1] = updates_before[k] + (chunk_has_target(train.y, ranges[k]) ? 1 : 0);
+  const long per_batch = updates_before.back();
+  if (s.epoch < 1 || s.epoch > config.epochs + 1)
+    fail("epoch " + std::to_string(s.epoch) + " is outside [1, " +
+         std::to_string(config.epochs + 1) + "]");
+  if (s.batch_start < 0 || s.batch_start > n || (s.batch_start % batch != 0 && s.batch_start != n))
+    fail("batch position " + std::to_string(s.batch_start) + " is not the start of a batch");
+  if (s.next_chunk < 0 || s.next_chunk >= static_cast<int>(ranges.size()) ||
+      (s.next_chunk > 0 && s.batch_start >= n))
+    fail("chunk position " + std::to_string(s.next_chunk) + " is outside the batch's " +
+         std::to_string(ranges.size()) + " chunks");
+  if (s.epoch == config.epochs + 1 && (s.batch_start != 0 || s.next_chunk != 0))
+    fail("a finished run's position is inside an epoch");
+  // The step count follows from the position: a forged epoch cannot skip or repeat updates.
+  const long done_batches = s.batch_start == n ? batches : s.batch_start / batch;
+  const long expected = (static_cast<long>(s.epoch) - 1) * batches * per_batch +
+                        done_batches * per_batch + updates_before[static_cast<std::size_t>(s.next_chunk)];
+  if (s.steps != expected)
+    fail(std::to_string(s.steps) + " steps at epoch " + std::to_string(s.epoch) + ", batch position " +
+         std::to_string(s.batch_start) + ", chunk " + std::to_string(s.next_chunk) + " (expected " +
+         std::to_string(expected) + ")");
+  if (s.optimizer.steps != s.steps) fail("the optimizer's step count differs from the run's");
+  const auto& params = model.params();
+  for (const auto* state : {&s.optimizer.m, &s.optimizer.v}) {
+    if (!state->empty() && state->size() != params.size())
+      fail("the optimizer state has " + std::to_string(state->size()) + " tensors, the model " +
+           std::to_string(params.size()));
+    for (std::size_t i = 0; i < state->size(); ++i)
+      if ((*state)[i].rows() != params[i].value.rows() || (*state)[i].cols() != params[i].value.cols())
+        fail("the optimizer state of " + params[i].name + " has another shape");
+  }
+  if (s.next_chunk > 0) {
+    // The carried state of the batch in progress: the model's own, for that batch's size.
+    model.reset_state(static_cast<int>(std::min<long>(batch, n - s.batch_start)));
+    const std::vector<Mat<T>> expected_state = model.state();
+    bool same = s.hidden.size() == expected_state.size() && !s.hidden.empty();
+    for (std::size_t i = 0; same && i < s.hidden.size(); ++i)
+      same = s.hidden[i].rows() == expected_state[i].rows() &&
+             s.hidden[i].cols() == expected_state[i].cols();
+    if (!same) fail("the carried hidden state does not fit the model and batch");
+  } else if (!s.hidden.empty()) {
+    fail("a hidden state between batches");
+  }
+  if (s.last_eval.epoch != std::min(s.epoch - 1, config.epochs) || s.last_eval.step < 0 ||
+      s.last_eval.step > s.steps)
+    fail("the last evaluation (epoch " + std::to_string(s.last_eval.epoch) + ") does not precede epoch " +
+         std::to_string(s.epoch));
+  if (!std::isfinite(c.elapsed_seconds) || c.elapsed_seconds < 0) fail("the elapsed time");
+  // The CSV files it continues: each known, present, at least as long as recorded, and cut at a
+  // row's end; checked here so that nothing is truncated or rewritten before a refusal.
+  model.reset_state(1);
+  const bool recurrent = !model.state().empty();
+  std::vector<std::string> needed{"metrics.csv", "grad_norms.csv", "activations.csv", "eval.csv"};
+  if (recurrent) needed.emplace_back("time_grad_norms.csv");
+  for (const auto& name : needed)
+    if (std::none_of(c.files.begin(), c.files.end(), [&](const auto& f) { return f.first == name; }))
+      fail("no recorded size for " + name);
+  for (const auto& [name, size] : c.files) {
+    if (std::find(needed.begin(), needed.end(), name) == needed.end())
+      fail("an unknown file \"" + name.substr(0, 40) + "\"");
+    const std::filesystem::path file = path.parent_path() / name;
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    struct stat st {};
+    char last = 0;
+    const bool ok = fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && size > 0 &&
+                    static_cast<std::uint64_t>(st.st_size) >= size &&
+                    ::pread(fd, &last, 1, static_cast<off_t>(size - 1)) == 1 && last == '\n';
+    if (fd >= 0) ::close(fd);
+    if (!ok)
+      fail(name + ": its recorded size (" + std::to_string(size) +
+           " bytes) is not the end of a row of the file");
+  }
+}
 
 template <typename T>
 std::vector<std::pair<std::string, Mat<T>>> model_tensors(Model<T>& model) {
@@ -178,6 +332,7 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint<T>& c) 
   Writer w;
   w.scalar<std::uint32_t>(sizeof(T));
   w.scalar(c.config_hash);
+  w.scalar(c.data_fingerprint);
   const TrainState<T>& s = c.state;
   w.scalar<std::int64_t>(s.steps);
   w.scalar<std::int32_t>(s.epoch);
@@ -209,22 +364,19 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint<T>& c) 
 
 template <typename T>
 Checkpoint<T> load_checkpoint(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError("cannot read checkpoint " + path.string());
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  Reader r(bytes.str(), path);
+  Reader r(read_checkpoint_file(path), path);
   if (r.scalar<std::uint32_t>() != sizeof(T))
     r.fail("written by a run of another dtype");
   Checkpoint<T> c;
   c.config_hash = r.scalar<std::uint64_t>();
+  if (r.version() >= 2) c.data_fingerprint = r.scalar<std::uint64_t>();
   TrainState<T>& s = c.state;
   s.steps = static_cast<long>(r.scalar<std::int64_t>());
   s.epoch = r.scalar<std::int32_t>();
   s.batch_start = r.scalar<std::int32_t>();
   s.next_chunk = r.scalar<std::int32_t>();
   const auto n = r.scalar<std::uint64_t>();
-  if (n > (1ULL << 31)) r.fail("damaged (sample order too long)");
+  if (n > (1ULL << 31) || n > r.remaining() / 4) r.fail("damaged (sample order too long)");
   s.order.resize(static_cast<std::size_t>(n));
   for (int& i : s.order) i = r.scalar<std::int32_t>();
   for (std::uint64_t& x : s.shuffle_rng.s) x = r.scalar<std::uint64_t>();
@@ -250,6 +402,12 @@ Checkpoint<T> load_checkpoint(const std::filesystem::path& path) {
   return c;
 }
 
+template std::uint64_t data_fingerprint(const Samples<float>&, const Samples<float>&);
+template std::uint64_t data_fingerprint(const Samples<double>&, const Samples<double>&);
+template void check_checkpoint(const Checkpoint<float>&, Model<float>&, const Samples<float>&,
+                               const TrainConfig&, const std::filesystem::path&);
+template void check_checkpoint(const Checkpoint<double>&, Model<double>&, const Samples<double>&,
+                               const TrainConfig&, const std::filesystem::path&);
 template std::vector<std::pair<std::string, Mat<float>>> model_tensors(Model<float>&);
 template std::vector<std::pair<std::string, Mat<double>>> model_tensors(Model<double>&);
 template void load_tensors(Model<float>&, const std::vector<std::pair<std::string, Mat<float>>>&);

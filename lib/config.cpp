@@ -15,6 +15,7 @@
 #include "config_table.h"
 #include "data.h"
 #include "errors.h"
+#include "files.h"
 #include "json_io.h"
 
 namespace nnlab {
@@ -375,6 +376,9 @@ void read_key(const KeySpec& key, ObjectReader& r, Config& c, const ConfigContex
   }
   if (key.non_empty && given && value == "" && r.issue_count() == before)
     r.issue(key.path, "must not be empty");
+  if (key.path_component && value.is_string() && r.issue_count() == before)
+    if (auto problem = path_component_problem(value.get<std::string>()))  // it names a directory
+      r.issue(key.path, *problem + (given ? "" : " (the config file's name)"));
   if (key.is_path && value.is_string())
     value = resolve_path(value.get<std::string>(), context.base_dir);
   key.field.set(c, value);

@@ -86,8 +86,10 @@ std::vector<KeySpec> make_config_keys() {
   // Top level.
   k.push_back({.path = "$schema", .type = KeyType::string,
                .doc = "the JSON Schema an editor checks this file with; nnlab ignores it"});
-  k.push_back({.path = "name", .type = KeyType::string, .non_empty = true,
+  k.push_back({.path = "name", .type = KeyType::string, .non_empty = true, .path_component = true,
                .default_text = "the config file's name without .json",
+               .range_text = "one path component: no '/', not . or .., no control characters, "
+                             "at most 200 bytes",
                .doc = "names the default run directory",
                .dynamic_default = [](const Config&, const ConfigContext& c) -> json {
                  return c.default_name;

@@ -61,6 +61,7 @@ struct KeySpec {
   bool required = false;                   // must be given whenever it applies
   bool is_path = false;                    // a file path, relative to the config's directory
   bool non_empty = false;                  // a string that must not be ""
+  bool path_component = false;             // names one directory: no '/', '.', '..', controls
   bool omit_empty = false;                 // the resolved config leaves out ""
   bool read_anyway = false;                // refused where it does not apply, but still read
   std::string default_text;                // the default in words when it depends on other keys

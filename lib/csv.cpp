@@ -35,7 +35,7 @@ void append_number(std::string& out, double x) { append_float(out, x); }
 void append_number(std::string& out, float x) { append_float(out, x); }
 
 CsvWriter::CsvWriter(const std::filesystem::path& path, std::string_view header) : path_(path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd_ < 0) throw IoError("cannot create " + path.string() + ": " + std::strerror(errno));
   buffer_.reserve(1 << 16);
   buffer_.append(header);
@@ -45,13 +45,21 @@ CsvWriter::CsvWriter(const std::filesystem::path& path, std::string_view header)
 }
 
 CsvWriter::CsvWriter(const std::filesystem::path& path, std::uint64_t keep_bytes) : path_(path) {
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   if (fd_ < 0) throw IoError("cannot open " + path.string() + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < keep_bytes) {
     ::close(fd_);
     throw IoError(path.string() + " is shorter than its checkpoint recorded (" +
                   std::to_string(keep_bytes) + " bytes)");
+  }
+  // The recorded size must end a row (a forged or damaged checkpoint must not tear one).
+  char last = '\n';
+  if (keep_bytes == 0 ||
+      ::pread(fd_, &last, 1, static_cast<off_t>(keep_bytes - 1)) != 1 || last != '\n') {
+    ::close(fd_);
+    throw IoError(path.string() + ": its checkpoint's recorded size (" + std::to_string(keep_bytes) +
+                  " bytes) does not end a row");
   }
   if (::ftruncate(fd_, static_cast<off_t>(keep_bytes)) != 0 ||
       ::lseek(fd_, 0, SEEK_END) < 0) {
@@ -63,7 +71,24 @@ CsvWriter::CsvWriter(const std::filesystem::path& path, std::uint64_t keep_bytes
   buffer_.reserve(1 << 16);
 }
 
+void CsvWriter::roll_back(std::size_t written) {
+  // A short write (a full disk) can end inside a row: cut the file back to its last whole row
+  // and write nothing more. Rows already handed to the OS whole are kept.
+  failed_ = true;
+  if (written > 0)
+    if (const std::size_t newline = buffer_.rfind('\n', written - 1); newline != std::string::npos)
+      bytes_ += newline + 1;
+  [[maybe_unused]] const int ignored = ::ftruncate(fd_, static_cast<off_t>(bytes_));
+  buffer_.clear();
+  complete_ = 0;
+  row_started_ = false;
+}
+
 CsvWriter::~CsvWriter() {
+  if (failed_) {
+    ::close(fd_);
+    return;
+  }
   try {
     flush();
   } catch (...) {  // a destructor must not throw; the error was reported by the last flush
@@ -114,12 +139,15 @@ void CsvWriter::end_row() {
 }
 
 void CsvWriter::flush() {
+  if (failed_) throw IoError("cannot write " + path_.string() + ": an earlier write failed");
   std::size_t written = 0;
   while (written < complete_) {
     const ssize_t n = ::write(fd_, buffer_.data() + written, complete_ - written);
     if (n < 0) {
       if (errno == EINTR) continue;
-      throw IoError("cannot write " + path_.string() + ": " + std::strerror(errno));
+      const std::string reason = std::strerror(errno);
+      roll_back(written);
+      throw IoError("cannot write " + path_.string() + ": " + reason);
     }
     written += static_cast<std::size_t>(n);
   }

@@ -33,13 +33,16 @@ class CsvWriter {
   CsvWriter& field(std::string_view text);  // written as is: callers pass plain tokens
   CsvWriter& empty();                        // an empty (missing) value
   void end_row();
-  // Writes every completed row with one write(2). Throws IoError.
+  // Writes every completed row with one write(2). Throws IoError; a failed write (a full disk)
+  // first cuts the file back to its last whole row, and every later flush throws.
   void flush();
   // Bytes in the file so far (after flush(): every completed row).
   std::uint64_t bytes() const { return bytes_; }
 
  private:
   void separator();
+  void roll_back(std::size_t written);
+  bool failed_ = false;  // a write failed: the file was cut to its last whole row
   std::filesystem::path path_;
   int fd_ = -1;
   std::string buffer_;

@@ -179,12 +179,14 @@ namespace {
 template <typename T>
 class Checkpointer final : public TrainObserver<T> {
  public:
-  Checkpointer(std::filesystem::path path, std::uint64_t hash, RunLogger<T>& logger,
-               double elapsed_before)
-      : path_(std::move(path)), hash_(hash), logger_(logger), elapsed_before_(elapsed_before) {}
+  Checkpointer(std::filesystem::path path, std::uint64_t hash, std::uint64_t fingerprint,
+               RunLogger<T>& logger, double elapsed_before)
+      : path_(std::move(path)), hash_(hash), fingerprint_(fingerprint), logger_(logger),
+        elapsed_before_(elapsed_before) {}
   void on_checkpoint(const TrainState<T>& state, Model<T>& model) override {
     Checkpoint<T> c;
     c.config_hash = hash_;
+    c.data_fingerprint = fingerprint_;
     c.state = state;
     c.tensors = model_tensors(model);
     c.files = logger_.file_sizes();
@@ -198,7 +200,7 @@ class Checkpointer final : public TrainObserver<T> {
 
  private:
   std::filesystem::path path_;
-  std::uint64_t hash_;
+  std::uint64_t hash_, fingerprint_;
   RunLogger<T>& logger_;
   double elapsed_before_;
   std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
@@ -213,12 +215,21 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
                            const nlohmann::json& meta, bool resume) {
   const std::filesystem::path checkpoint_path = dir / kCheckpointFile;
   const std::uint64_t hash = config_hash(e.config);
+  const std::uint64_t fingerprint = data_fingerprint(e.train, e.test);
   std::optional<Checkpoint<T>> checkpoint;
-  if (resume && std::filesystem::exists(checkpoint_path)) {
+  if (resume && std::filesystem::symlink_status(checkpoint_path).type() !=
+                    std::filesystem::file_type::not_found) {
     checkpoint = load_checkpoint<T>(checkpoint_path);
     if (checkpoint->config_hash != hash)
       throw ConfigError("config.json", "differs from the config the checkpoint in " +
                                            dir.string() + " was written with; cannot resume");
+    if (checkpoint->data_fingerprint != 0 && checkpoint->data_fingerprint != fingerprint)
+      throw ConfigError(e.config.data.type == DataKind::csv || e.config.data.type == DataKind::text
+                            ? "data.path"
+                            : "data",
+                        "the data differ from those the checkpoint in " + dir.string() +
+                            " was trained on (was the data file changed?); cannot resume");
+    check_checkpoint(*checkpoint, *e.model, e.train, e.config.train, checkpoint_path);
     load_tensors(*e.model, checkpoint->tensors);
   }
 
@@ -254,7 +265,7 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
     const bool recurrent = is_recurrent(e.config.model.type);
     auto logger = checkpoint ? std::make_unique<RunLogger<T>>(dir, recurrent, checkpoint->files)
                              : std::make_unique<RunLogger<T>>(dir, recurrent);
-    Checkpointer<T> checkpointer(checkpoint_path, hash, *logger,
+    Checkpointer<T> checkpointer(checkpoint_path, hash, fingerprint, *logger,
                                  checkpoint ? checkpoint->elapsed_seconds : 0.0);
     std::vector<TrainObserver<T>*> all{logger.get(), &checkpointer};
     all.insert(all.end(), observers.begin(), observers.end());

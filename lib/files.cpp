@@ -14,6 +14,17 @@ namespace nnlab {
 
 namespace fs = std::filesystem;
 
+std::optional<std::string> path_component_problem(std::string_view name) {
+  if (name.empty()) return "must not be empty";
+  if (name == "." || name == "..") return "must not be \".\" or \"..\" (it names a directory)";
+  if (name.size() > 200) return "must be at most 200 bytes long (it names a directory)";
+  for (const unsigned char c : name) {
+    if (c == '/') return "must not contain '/' (it names one directory, not a path)";
+    if (c < 0x20 || c == 0x7f) return "must not contain control characters (it names a directory)";
+  }
+  return std::nullopt;
+}
+
 void write_file_atomic(const fs::path& path, std::string_view content) {
   // Unique per host and process: array tasks on several nodes may share a file system.
   char host[256] = {0};
@@ -56,21 +67,43 @@ fs::path create_unique_dir(const fs::path& parent, const std::string& stem) {
   throw IoError("cannot find a free run directory name under " + parent.string());
 }
 
-void prepare_run_dir(const fs::path& dir, bool force) {
+void check_no_symlinks(const fs::path& dir) {
   std::error_code ec;
-  if (fs::exists(dir, ec)) {
-    if (!fs::is_directory(dir, ec))
-      throw ConfigError("--out", dir.string() + " exists and is not a directory");
-    if (!fs::is_empty(dir, ec)) {
-      if (!force)
-        throw ConfigError("--out", dir.string() +
-                                       " is not empty (pass --force to overwrite its run files)");
-      for (const char* name : kRunFiles) fs::remove(dir / name, ec);
+  auto check = [&](const char* name) {
+    if (fs::is_symlink(fs::symlink_status(dir / name, ec)))
+      throw IoError((dir / name).string() +
+                    " is a symbolic link; a run directory's files must be its own (not resuming)");
+  };
+  for (const char* name : kRunFiles) check(name);
+  check(kRunLockFile);
+}
+
+namespace {
+// Refuses `dir` for a new run unless it is absent, empty (but for run.lock) or force.
+void check_out_dir(const fs::path& dir, bool force) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) return;
+  if (!fs::is_directory(dir, ec))
+    throw ConfigError("--out", dir.string() + " exists and is not a directory");
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.path().filename() != kRunLockFile) {
+      if (force) return;
+      throw ConfigError("--out",
+                        dir.string() + " is not empty (pass --force to overwrite its run files)");
     }
-    return;
-  }
+}
+}  // namespace
+
+RunLock prepare_run_dir(const fs::path& dir, bool force) {
+  check_out_dir(dir, force);
+  std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw IoError("cannot create " + dir.string() + ": " + ec.message());
+  RunLock lock(dir);
+  check_out_dir(dir, force);
+  if (force)
+    for (const char* name : kRunFiles) fs::remove(dir / name, ec);
+  return lock;
 }
 
 }  // namespace nnlab

@@ -33,9 +33,16 @@ json plain(const ordered_json& v) { return parse_json(v.dump()); }
 
 std::string show(const ordered_json& v) { return describe_json(plain(v)); }
 
+bool has_control(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+  });
+}
+
 // A key of a "--set": dotted segments, none empty, no '='.
 std::optional<std::string> key_problem(const std::string& key) {
   if (key.empty()) return "empty key";
+  if (has_control(key)) return "a key must not contain control characters";
   if (key.find('=') != std::string::npos) return "a key must not contain '='";
   if (key.front() == '.' || key.back() == '.' || key.find("..") != std::string::npos)
     return "empty segment in key \"" + key + "\"";
@@ -170,10 +177,14 @@ std::string Override::assignment() const {
   if (v.is_string()) {
     const std::string& text = v.get_ref<const std::string&>();
     // A string that would read back as JSON (3, true, null, "x", [1]) keeps its quotes.
-    try {
-      parse_json(text);
-    } catch (const JsonError&) {
-      return key + "=" + text;
+    // A control character (a newline) is written as JSON's escape, so that a --list line is
+    // one line whatever the value.
+    if (!has_control(text)) {
+      try {
+        parse_json(text);
+      } catch (const JsonError&) {
+        return key + "=" + text;
+      }
     }
   }
   return key + "=" + v.dump();
@@ -212,11 +223,14 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
 
   s.name = s.file.stem().string();
   if (const auto* v = find("name")) {
-    if (!v->is_string() || v->get<std::string>().empty() ||
-        v->get<std::string>().find('/') != std::string::npos)
+    if (!v->is_string())
       r.issue("name", "expected a non-empty string without '/', got " + show(*v));
+    else if (auto problem = path_component_problem(v->get<std::string>()))
+      r.issue("name", *problem + ", got " + show(*v));
     else
       s.name = v->get<std::string>();
+  } else if (auto problem = path_component_problem(s.name)) {
+    r.issue("name", *problem + " (the sweep file's name; give \"name\")");
   }
 
   std::string out_text = out;  // --out wins over the file's "out", which is still checked
@@ -229,12 +243,17 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
   if (out_text.empty()) out_text = (fs::path("runs") / s.name).string();
   s.out = fs::absolute(out_text).lexically_normal();
   if (s.out.has_filename() == false) s.out = s.out.parent_path();
+  // Paths become words of --list's command lines, which must stay one line each.
+  if (has_control(s.out.string()))
+    r.issue(out.empty() ? "out" : "--out", "the sweep directory's path must not contain control characters");
 
   if (const auto* v = find("base")) {
     if (v->is_string() && !v->get<std::string>().empty()) {
       fs::path base(v->get<std::string>());
       if (base.is_relative()) base = dir / base;
       s.base = fs::absolute(base).lexically_normal();
+      if (has_control(s.base.string()))
+        r.issue("base", "the base config's path must not contain control characters");
       try {
         s.base_doc = read_config_file(s.base);
       } catch (const ConfigError& e) {
@@ -584,6 +603,23 @@ RunPlan plan_run(const SweepSpec& spec, const SweepRun& run) {
 }
 
 std::string shell_quote(std::string_view word) {
+  if (has_control(word)) {
+    // $'...' with every control character as \xHH: still one line (bash, GNU parallel).
+    std::string out = "$'";
+    for (const char c : word) {
+      if (c == '\'' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (has_control(std::string_view(&c, 1))) {
+        char hex[8];
+        std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        out += hex;
+      } else {
+        out += c;
+      }
+    }
+    return out + "'";
+  }
   const bool safe = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            std::string_view("_@%+=:,./-").find(c) != std::string_view::npos;

@@ -113,7 +113,7 @@ TEST_CASE("sweep file: every problem at once, with its path and the likely key")
                      "runs": [{"model.skip": 1}, 5, ["model.gain=2", "model.gain=3"]],
                      "seeds": [1, -2, 1],
                      "out": ""})"),
-        {{"name", "expected a non-empty string without '/', got \"a/b\" (a string)"},
+        {{"name", "must not contain '/' (it names one directory, not a path), got \"a/b\" (a string)"},
          {"out", "expected a non-empty string (a directory), got \"\" (a string)"},
          {"set[1]", "expected \"key.path=value\", got \"oops\" (a string)"},
          {"grid.model.depth", "expected a non-empty list of values, got 3 (an integer)"},
@@ -359,6 +359,11 @@ TEST_CASE("run states, the commands that run them, shell quoting and the manifes
   CHECK(shell_quote("it's") == "'it'\\''s'");
   CHECK(shell_quote("") == "''");
   CHECK(shell_quote("$HOME") == "'$HOME'");
+  // Control characters: $'...' with \xHH escapes, so a --list line stays one line.
+  CHECK(shell_quote("a\nb 'c' \\") == "$'a\\x0ab \\'c\\' \\\\'");
+  CHECK(shell_quote("\t\x7f") == "$'\\x09\\x7f'");
+  // A string value with a control character is passed to --set as JSON (its escapes).
+  CHECK(Override{"log.dir", "a\nb", std::nullopt}.assignment() == "log.dir=\"a\\nb\"");
 
   prepare_sweep_dir(sweep);
   CHECK(fs::is_directory(dir / "out" / "logs"));

@@ -116,7 +116,7 @@ check "every metrics row is complete" \
 check "the last row shows the non-finite value" bash -c "tail -1 '$WORK/diverged/metrics.csv' | grep -Eq 'nan|inf'"
 
 # --- interrupts ----------------------------------------------------------------------------------
-"$NNLAB" train "$WORK/good.json" --out "$WORK/interrupted" -q --set train.epochs=10000000 \
+"$NNLAB" train "$WORK/good.json" --out "$WORK/interrupted" -q --set train.epochs=10000000 --allow-large \
   --set data.train_size=4096 --set train.batch_size=4 &
 pid=$!
 for _ in $(seq 50); do
@@ -134,7 +134,7 @@ check "summary step count equals the rows written" \
   test "$(grep -o '"steps": [0-9]*' "$WORK/interrupted/summary.json" | grep -o '[0-9]*$')" \
   -eq "$(($(wc -l <"$WORK/interrupted/metrics.csv") - 1))"
 
-"$NNLAB" train "$WORK/good.json" --out "$WORK/killed" -q --set train.epochs=10000000 &
+"$NNLAB" train "$WORK/good.json" --out "$WORK/killed" -q --set train.epochs=10000000 --allow-large &
 pid=$!
 sleep 1
 kill -KILL $pid

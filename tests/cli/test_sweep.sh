@@ -169,7 +169,7 @@ check "the other run completed" test "$(status_of runs/fail/path=.._cfg_data.csv
 
 # --- signals: forwarded to the runs, the sweep re-raises ---------------------------------------
 cat >sweeps/long.json <<'JSON'
-{"base": "../cfg/quickstart.json", "set": {"train.epochs": 10000000, "train.batch_size": 4},
+{"base": "../cfg/quickstart.json", "set": {"train.epochs": 100000, "train.batch_size": 4},
  "seeds": 3}
 JSON
 L=$WORK/runs/long
@@ -179,7 +179,7 @@ pids+=("$pid")
 wait_lines "$L/seed=0/metrics.csv" 50 && wait_lines "$L/seed=1/metrics.csv" 50
 run sweep sweeps/long.json -j 1
 check "a second -j sweep of the same directory is refused (1)" test "$code" -eq 1
-check "... saying another sweep runs it" grep -q 'another nnlab sweep is running' err
+check "... saying another sweep runs it" grep -q 'is in use by another nnlab process (pid' err
 kill -TERM "$pid"
 wait "$pid"
 code=$?

@@ -1,0 +1,115 @@
+// Run-directory safety in the library: the run lock, path components, the feasibility estimate
+// and check, and a CSV writer after a failed write. End-to-end cases (concurrent processes, a
+// full disk, forged checkpoints) are in tests/cli/test_hardening_runs.sh.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <string>
+
+#include "csv.h"
+#include "errors.h"
+#include "feasibility.h"
+#include "files.h"
+#include "run_lock.h"
+#include "test_util.h"
+
+using namespace nnlab;
+
+TEST_CASE("run lock: one holder per directory, named in the refusal") {
+  const auto dir = test::fresh_dir("run_lock_" + std::to_string(::getpid()));
+  {
+    RunLock first(dir);
+    CHECK(first.held());
+    CHECK(test::slurp(dir / kRunLockFile).starts_with("pid " + std::to_string(::getpid()) + " on host "));
+    // flock belongs to the open file: a second open in the same process is a second holder.
+    CHECK_THROWS_AS(RunLock{dir}, IoError);
+    try {
+      RunLock second(dir);
+    } catch (const IoError& e) {
+      CHECK(std::string(e.what()).find("in use by another nnlab process (pid " +
+                                       std::to_string(::getpid())) != std::string::npos);
+    }
+    SUBCASE("prepare_run_dir waits for no one: refused while held") {
+      CHECK_THROWS_AS(prepare_run_dir(dir, /*force=*/true), IoError);
+    }
+  }
+  RunLock again(dir);  // released with its holder
+  CHECK(again.held());
+  RunLock moved = std::move(again);
+  CHECK(moved.held());
+  CHECK_FALSE(again.held());
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("prepare_run_dir: run.lock alone is empty; --force keeps what is not a run file") {
+  const auto dir = test::fresh_dir("prepare_" + std::to_string(::getpid()));
+  { RunLock lock = prepare_run_dir(dir / "a", false); }
+  CHECK(std::filesystem::exists(dir / "a" / kRunLockFile));
+  { RunLock lock = prepare_run_dir(dir / "a", false); }  // only run.lock: still empty
+  std::ofstream(dir / "a" / "metrics.csv") << "x\n";
+  std::ofstream(dir / "a" / "notes.txt") << "mine\n";
+  CHECK_THROWS_AS(prepare_run_dir(dir / "a", false), ConfigError);
+  { RunLock lock = prepare_run_dir(dir / "a", true); }
+  CHECK_FALSE(std::filesystem::exists(dir / "a" / "metrics.csv"));
+  CHECK(std::filesystem::exists(dir / "a" / "notes.txt"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("path components: names that cannot escape their directory") {
+  for (const char* ok : {"run", "depth=4,seed=1", "a.b", "...", "é"}) {
+    CAPTURE(ok);
+    CHECK_FALSE(path_component_problem(ok));
+  }
+  for (const char* bad : {"", ".", "..", "a/b", "../x", "/abs", "a\nb", "tab\t", "del\x7f"}) {
+    CAPTURE(bad);
+    CHECK(path_component_problem(bad));
+  }
+  CHECK(path_component_problem(std::string(201, 'a')));
+  CHECK_FALSE(path_component_problem(std::string(200, 'a')));
+  // The config reader uses it for "name".
+  CHECK_THROWS_WITH_AS(test::parse({{"name", "../up"}}),
+                       "name: must not contain '/' (it names one directory, not a path)",
+                       ConfigError);
+}
+
+TEST_CASE("feasibility: the estimate and the refusal name the key behind the largest part") {
+  const Config small = test::parse({{"data", {{"type", "moons"}, {"train_size", 512}}},
+                                    {"model", {{"depth", 2}, {"width", 16}}},
+                                    {"train", {{"epochs", 10}, {"batch_size", 32}}}});
+  const RunEstimate e = estimate_run(small);
+  // 2 -> 16 -> 16 -> 2: 354 parameters, float32, values and gradients.
+  CHECK(e.model == 2 * 354 * 4);
+  CHECK(e.optimizer == 0);  // sgd
+  CHECK(e.steps == doctest::Approx(10 * 16));
+  CHECK(e.logs > 10'000);
+  CHECK(e.logs < 1'000'000);
+  const MachineLimits roomy{1ull << 40, 1ull << 40};
+  CHECK_NOTHROW(check_feasible(small, e, roomy));
+
+  auto path_of = [](const Config& c, const RunEstimate& est, const MachineLimits& limits) {
+    try {
+      check_feasible(c, est, limits);
+    } catch (const ConfigError& error) {
+      return error.issues().front().path;
+    }
+    return std::string();
+  };
+  Config wide = small;
+  wide.model.width = {100000};
+  wide.model.depth = 100;
+  CHECK(path_of(wide, estimate_run(wide), MachineLimits{1ull << 30, 1ull << 40}) == "model.width");
+  Config adam = wide;
+  adam.train.optimizer = OptimizerKind::adam;
+  CHECK(estimate_run(adam).optimizer == 2 * estimate_run(adam).model / 2);
+  Config chatty = small;
+  chatty.train.epochs = 10'000'000;
+  CHECK(path_of(chatty, estimate_run(chatty), MachineLimits{1ull << 40, 1ull << 30}) == "log.every");
+  CHECK(path_of(small, e, MachineLimits{1ull << 40, 100}) != "");
+  CHECK(human_bytes(1.5e9) == "1.5 GB");
+  CHECK(human_bytes(999) == "999 bytes");
+}
+
+TEST_CASE("csv writer: after a failed write, nothing more is written") {
+  // /dev/full fails every write with ENOSPC.
+  CHECK_THROWS_AS(CsvWriter("/dev/full", "a,b"), IoError);
+}
