@@ -224,7 +224,7 @@ TEST_CASE("the CSV loader allocates per file, not per cell or row") {
     text += "0.123456789012345678,1.123456789012345678,2.123456789012345678,"
             "\"3.12345678901234567\"," + std::to_string(r % 3) + "\n";
   write(file, text);
-  DataConfig config;
+  DataConfig config = default_config().data;
   config.type = DataKind::csv;
   config.path = file.string();
   allocations = 0;
@@ -241,7 +241,7 @@ TEST_CASE("the CSV loader allocates per file, not per cell or row") {
 TEST_CASE("CSV error messages quote at most 60 characters of a cell or column") {
   const fs::path dir = temp_dir();
   const std::string huge(100000, 'z');
-  DataConfig config;
+  DataConfig config = default_config().data;
   config.type = DataKind::csv;
   config.path = write(dir / "d.csv", "a,y\n" + huge + ",1\n2,0\n").string();
   try {
@@ -258,7 +258,7 @@ TEST_CASE("CSV error messages quote at most 60 characters of a cell or column") 
 
 TEST_CASE("a CSV whose test split rounds to nothing is reported") {
   const fs::path dir = temp_dir();
-  DataConfig config;
+  DataConfig config = default_config().data;
   config.type = DataKind::csv;
   config.task = Task::regression;
   config.path = write(dir / "one.csv", "a,b,y\n1,2,0.5\n").string();
