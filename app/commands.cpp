@@ -259,6 +259,8 @@ int run_gradcheck(const GradcheckOptions& options) {
     const Config config = load_config(options.config, options.overrides);
     nnlab::GradcheckOptions check;
     check.step = options.step;
+    check.tolerance = options.tolerance;
+    check.abs_tolerance = options.abs_tolerance;
     const GradcheckReport report = gradcheck(config, check);
     std::fputs(format_gradcheck(report, options.tolerance, options.abs_tolerance).c_str(), stdout);
     const bool ok = report.passed(options.tolerance, options.abs_tolerance);

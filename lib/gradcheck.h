@@ -42,6 +42,7 @@ struct GradcheckRow {
   // Differences below it are rounding, not backprop; a gradient below it (deep sigmoid layers, a
   // bias followed by batch norm) can only be checked to this resolution.
   double noise = 0;
+  double step = 0;  // the relative step of this row: smaller than the report's after a kink
 
   // Within tolerance: ||g - g_num|| <= max(rel_tol (||g|| + ||g_num||), noise, abs_tol).
   bool passed(double rel_tol, double abs_tol = 0) const;
@@ -65,6 +66,10 @@ struct GradcheckReport {
 
 struct GradcheckOptions {
   double step = kGradcheckStep;
+  // The rule a failing tensor is checked again by, at step / 10 and step / 100 (a ReLU kink):
+  // it passes when it passes there with an error at least ten times smaller.
+  double tolerance = kGradcheckTolerance;
+  double abs_tolerance = 0;
   // A test seam: called on the model after each backward, before the comparison (a test
   // corrupts a gradient here to see the check fail).
   std::function<void(Model<double>&)> after_backward;

@@ -101,8 +101,9 @@ check "validate refuses a bad config (2)" test "$code" -eq 2
 run gradcheck "$WORK/good.json" --set model.batch_norm=true --set model.skip=1
 check "gradcheck passes (0)" test "$code" -eq 0
 check "gradcheck prints a row per tensor" test "$(grep -c '^layers\.' "$WORK/out")" -eq 10
-# A step of 0.5 makes the differences wrong (truncation): exit 4, FAIL on the rows, FAILED below.
-run gradcheck "$WORK/good.json" --step 0.5
+# A step of 100 makes the differences wrong (truncation, also at the retries with 10 and 1):
+# exit 4, FAIL on the rows, FAILED below.
+run gradcheck "$WORK/good.json" --step 100
 check "gradcheck above tolerance exits 4" test "$code" -eq 4
 check "gradcheck marks failing rows" grep -q '^layers\..*  FAIL$' "$WORK/out"
 check "gradcheck's summary says FAILED" grep -q 'FAILED$' "$WORK/out"
