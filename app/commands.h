@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.h"
+#include "gradcheck.h"
 
 namespace nnlab::cli {
 
@@ -31,9 +32,9 @@ int run_validate(const ValidateOptions& options);
 struct GradcheckOptions {
   std::string config;
   std::vector<std::string> overrides;
-  double tolerance = 1e-6;
-  double abs_tolerance = 1e-9;
-  double step = 1e-6;
+  double tolerance = kGradcheckTolerance;  // defaults defined once, in lib/gradcheck.h
+  double abs_tolerance = 0;
+  double step = kGradcheckStep;
 };
 CLI::App* setup_gradcheck(CLI::App& app, GradcheckOptions& options);
 int run_gradcheck(const GradcheckOptions& options);

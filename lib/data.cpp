@@ -335,8 +335,9 @@ void label_classes(const CsvFile& file, std::size_t target, const std::string& p
 }
 
 // z-scores each feature with the training split's mean and population std; a constant feature
-// (std < 1e-12) is only centred.
-void standardize(Dataset& d) {
+// (std < 1e-12) is only centred. A feature whose mean, std or z-scores overflow double (values
+// near 1e308) is a data error naming its column, not a column of zeros or NaNs.
+void standardize(Dataset& d, const std::string& path) {
   const Eigen::Index n = d.x_train.cols();
   const Vec<double> mean = d.x_train.rowwise().mean();
   Vec<double> scale =
@@ -347,6 +348,16 @@ void standardize(Dataset& d) {
     if (!(scale(f) >= 1e-12)) scale(f) = 1.0;
   for (Mat<double>* x : {&d.x_train, &d.x_test})
     *x = (x->colwise() - mean).array().colwise() / scale.array();
+  for (Eigen::Index f = 0; f < scale.size(); ++f) {
+    if (std::isfinite(mean(f)) && std::isfinite(scale(f)) && d.x_train.row(f).allFinite() &&
+        d.x_test.row(f).allFinite())
+      continue;
+    const std::string& column = d.feature_names[static_cast<std::size_t>(f)];
+    throw ConfigError("data.path", path + ": column \"" + column +
+                                       "\": standardising overflows double (its mean or spread "
+                                       "is too large); scale the column down or set "
+                                       "data.standardize to false");
+  }
 }
 
 Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
@@ -448,7 +459,7 @@ Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
                          " rounds to no test rows: the run has no test loss or accuracy");
   take(0, n_train, d.x_train, d.y_train);
   take(n_train, n_test, d.x_test, d.y_test);
-  if (config.standardize) standardize(d);
+  if (config.standardize) standardize(d, path);
   return d;
 }
 

@@ -113,9 +113,12 @@ struct Recurrent<T>::Workspace {
   // kernel that does not repack its operands; an LSTM of 128 units at batch 32 (4 x 128 x 128 x
   // 32) runs per-step products in 36 us instead of 47 us split per gate (bench/RESULTS.md).
   std::vector<int> gate_blocks;
-  // Running sums of a forward's activation statistics, per layer.
+  // Running sums of a forward's activation statistics, per layer. The spread is merged step by
+  // step from each step's two-pass mean and squared deviations (Chan et al.), in double: the
+  // one-pass E[h^2] - mean^2 cancels for saturated units (|h| ~ 1, std ~ 1e-3).
   struct ActivationSums {
-    double sum = 0, sum_squares = 0, count = 0, saturated = 0, saturated_count = 0;
+    double sum = 0, count = 0, saturated = 0, saturated_count = 0;
+    double running_mean = 0, squared_deviations = 0;
   };
   std::vector<ActivationSums> sums;
 };
@@ -384,7 +387,7 @@ void Recurrent<T>::forward(const Batch<T>& batch, StepRange steps, bool training
       LayerStats& stats = this->layer_stats_[static_cast<std::size_t>(l)];
       const double mean = s.sum / s.count;
       stats.act_mean = mean;
-      stats.act_std = std::sqrt(std::max(0.0, s.sum_squares / s.count - mean * mean));
+      stats.act_std = std::sqrt(s.squared_deviations / s.count);
       stats.act_saturated = s.saturated_count > 0 ? s.saturated / s.saturated_count : 0.0;
     }
   }
@@ -463,8 +466,13 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
     }
     if (this->collect_stats_) {  // per step, while h_t and the gates are in cache
       sums.sum += static_cast<double>(h_next.sum());
-      sums.sum_squares += static_cast<double>(h_next.squaredNorm());
-      sums.count += static_cast<double>(h_next.size());
+      double step_mean = 0, step_std = 0;
+      mean_and_std(h_next, step_mean, step_std);
+      const double n = static_cast<double>(h_next.size()), total = sums.count + n;
+      const double shift = step_mean - sums.running_mean;
+      sums.squared_deviations += step_std * step_std * n + shift * shift * sums.count * n / total;
+      sums.running_mean += shift * n / total;
+      sums.count = total;
       // Gated cells: the fraction of gate values whose derivative is below 5% of its maximum.
       const auto sigmoid = [](T x) { return sigmoid_saturated(x); };
       const auto tanh = [](T x) { return tanh_saturated(x); };

@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
+#include <stdlib.h>
 #include <string>
 #include <vector>
 
@@ -17,9 +19,28 @@ inline Config parse(const nlohmann::json& doc) {
   return parse_config(doc, {std::filesystem::path(NNLAB_SOURCE_DIR) / "configs", "test"});
 }
 
-// An empty directory under the system's temporary directory.
+// A directory unique to this test process (mkdtemp), removed when the process ends: tests
+// running at once, from several worktrees or CI jobs, never share a fixed /tmp name.
+inline const std::filesystem::path& process_temp_dir() {
+  struct Dir {
+    std::filesystem::path path;
+    Dir() {
+      std::string pattern = (std::filesystem::temp_directory_path() / "nnlab_test_XXXXXX").string();
+      if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+      path = pattern;
+    }
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Dir dir;
+  return dir.path;
+}
+
+// An empty directory `name` under this process's temporary directory.
 inline std::filesystem::path fresh_dir(const std::string& name) {
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("nnlab_test_" + name);
+  const std::filesystem::path dir = process_temp_dir() / name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

@@ -40,6 +40,13 @@ run() {  # run ARGS...: runs nnlab; stdout in $WORK/out, stderr in $WORK/err, ex
   code=$?
 }
 
+skip() {  # skip REASON: a dependency is missing; CTest reports SKIP (77), or FAIL under
+  # NNLAB_TEST_NO_SKIP=1 (scripts/test.sh, CI: everything is installed there)
+  echo "SKIP: $*" >&2
+  [ "${NNLAB_TEST_NO_SKIP:-0}" = 1 ] && exit 1
+  exit 77
+}
+
 finish() {  # finish NAME: the tally, and the script's exit code
   echo "$1: $passed passed, $failed failed"
   [ "$failed" -eq 0 ]

@@ -101,10 +101,22 @@ check "validate refuses a bad config (2)" test "$code" -eq 2
 run gradcheck "$WORK/good.json" --set model.batch_norm=true --set model.skip=1
 check "gradcheck passes (0)" test "$code" -eq 0
 check "gradcheck prints a row per tensor" test "$(grep -c '^layers\.' "$WORK/out")" -eq 10
-run gradcheck "$WORK/good.json" --tol 1e-30 --atol 0
+# A step of 100 makes the differences wrong (truncation, also at the retries with 10 and 1):
+# exit 4, FAIL on the rows, FAILED below.
+run gradcheck "$WORK/good.json" --step 100
 check "gradcheck above tolerance exits 4" test "$code" -eq 4
+check "gradcheck marks failing rows" grep -q '^layers\..*  FAIL$' "$WORK/out"
+check "gradcheck's summary says FAILED" grep -q 'FAILED$' "$WORK/out"
 run gradcheck "$ROOT/configs/worked_example.json"
 check "gradcheck of the worked example passes" test "$code" -eq 0
+for config in quickstart iris wine; do
+  run gradcheck "$ROOT/configs/$config.json"
+  check "gradcheck of configs/$config.json passes with the defaults" test "$code" -eq 0
+done
+# --help shows the defaults defined in lib/gradcheck.h, which the README quotes.
+run gradcheck --help
+check "gradcheck --help shows the default step 1e-5" grep -q -- '--step.*1e-05' "$WORK/out"
+check "the README quotes the same step" grep -q -- '--step 1e-5\]' "$ROOT/README.md"
 
 # --- divergence ---------------------------------------------------------------------------------
 run train "$WORK/good.json" --out "$WORK/diverged" --set train.lr=1e5 --set model.activation=relu \

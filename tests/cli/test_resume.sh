@@ -55,17 +55,20 @@ summary_field() {  # summary_field DIR PYTHON_EXPR_OF_d
   /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1] + '/summary.json')); print($2)" "$1"
 }
 
+kill_delays=(0.4 0.1 0.7)
 for model in lstm mlp; do
   "$NNLAB" train "$WORK/$model.json" -q --out "$WORK/$model-ref" >/dev/null
   check "$model: the reference run completes" test "$(summary_field "$WORK/$model-ref" "d['status']")" = completed
 
-  # --- kill -9 at three random moments, resuming after each ----------------------------------
+  # --- kill -9 at three moments, resuming after each -------------------------------------------
+  # Each kill comes a fixed delay after a fixed number of rows (the same on every run of the
+  # test), so a failure can be reproduced; the delays vary so the kills land mid-step.
   dir="$WORK/$model-killed"
   "$NNLAB" train "$WORK/$model.json" -q --out "$dir" >/dev/null &
   pid=$!
   for round in 1 2 3; do
     wait_rows "$dir" $((round * 300)) || echo "  (slow machine: fewer rows than hoped)" >&2
-    sleep "0.$((RANDOM % 9))"
+    sleep "${kill_delays[round - 1]}"
     kill -KILL $pid 2>/dev/null
     wait $pid 2>/dev/null
     check "$model kill $round: every CSV holds only complete rows" complete_rows "$dir"
