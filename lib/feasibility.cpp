@@ -132,11 +132,12 @@ RunEstimate estimate_run(const Config& c) {
   const double chunk = recurrent && c.train.truncation > 0 ? std::min<double>(c.train.truncation, s.steps)
                                                            : s.steps;
   const double eval_batch = std::min(1024.0, std::max(n, s.test));  // trainer.cpp's kEvalBatch
-  // A workspace per batch size: the batch and the epoch's last (smaller) batch over a chunk, and
-  // the evaluation batches over the whole sequence.
+  // A workspace per batch size: the batch and the epoch's last (smaller) batch cache a chunk's
+  // steps; evaluation batches run one step at a time (rnn.cpp). Each batch's inputs and logits
+  // span the whole sequence.
   e.activations = static_cast<std::uint64_t>(
-      cache * scalar * (2 * batch * chunk + 2 * eval_batch * s.steps) +
-      batch * s.steps * (s.features + s.outputs) * scalar);
+      cache * scalar * (2 * batch * chunk + 2 * eval_batch) +
+      2 * (batch + eval_batch) * s.steps * (s.features + s.outputs) * scalar);
   // The splits in the model's dtype, plus the generator's or the CSV loader's doubles.
   e.data = static_cast<std::uint64_t>((s.train + s.test) * s.steps * (s.features + 1) *
                                       (scalar + 8));
