@@ -506,6 +506,7 @@ LogConfig read_log(ObjectReader& top, std::vector<ConfigIssue>& issues) {
   l.dir = r.string("dir", l.dir);
   if (l.dir.empty()) r.issue("log.dir", "must not be empty");
   l.save_data = r.boolean("save_data", l.save_data);
+  l.quantiles = r.boolean("quantiles", l.quantiles);
   r.finish();
   return l;
 }
@@ -693,6 +694,7 @@ json to_json(const Config& c) {
   log["every"] = c.log.every;
   log["dir"] = c.log.dir;
   log["save_data"] = c.log.save_data;
+  log["quantiles"] = c.log.quantiles;
 
   json doc;
   doc["name"] = c.name;

@@ -107,6 +107,7 @@ struct LogConfig {
   int every = 1;               // [1, 10^9] steps between grad_norms.csv/activations.csv rows
   std::string dir = "runs";    // parent of default run directories
   bool save_data = false;      // write data_train.csv / data_test.csv (the splits, in order)
+  bool quantiles = false;      // write grad_quantiles.csv at logged steps (docs/diagnostics.md)
 };
 
 struct Config {
