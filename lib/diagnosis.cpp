@@ -352,8 +352,10 @@ void check_activations(Context& c, const std::optional<Table>& a) {
     } else {
       f.message = "layer " + std::to_string(layer) + " is saturated on " + num(100 * v) +
                   "% of its units x samples (" + act + "' below 5% of its maximum)" + window;
-      f.cure = "model.init \"xavier_normal\" or a smaller model.gain, lower train.lr, "
-               "standardised inputs (data.standardize), or model.batch_norm true";
+      f.cure = c.recurrent ? "model.type \"lstm\" or \"gru\", a smaller model.recurrent_gain or "
+                             "model.spectral_radius, or a lower train.lr"
+                           : "model.init \"xavier_normal\" or a smaller model.gain, lower train.lr, "
+                             "standardised inputs (data.standardize), or model.batch_norm true";
     }
     c.d.findings.push_back(f);
   }
@@ -390,9 +392,9 @@ void check_baseline(Context& c) {
     f.message = "the final " + std::string(split) + " accuracy " + num(acc) +
                 " is not clearly above the baseline " + name + " = " + num(base);
   }
-  f.cure = c.recurrent ? "model.type \"lstm\" or \"gru\" for long dependencies, more "
-                         "train.epochs, or a tuned train.lr"
-                       : "more train.epochs, a tuned train.lr, or see the other findings";
+  f.cure = c.model_type == "rnn" ? "model.type \"lstm\" or \"gru\" for long dependencies, "
+                                   "more train.epochs, or a tuned train.lr"
+                                 : "more train.epochs, a tuned train.lr, or see the other findings";
   c.d.findings.push_back(f);
 }
 
