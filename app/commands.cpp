@@ -1,5 +1,6 @@
 // train, validate and gradcheck: flags, then calls into the library, then exit codes.
 #include "commands.h"
+#include "diagnose_command.h"
 
 #include <unistd.h>
 
@@ -104,6 +105,7 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   }
   std::printf("%s\n", dir.c_str());
   std::fflush(stdout);
+  if (result.status != RunStatus::interrupted) report_diagnosis(dir);
   if (const int sig = g_stop_signal.load(); sig != 0 && result.status != RunStatus::interrupted) {
     // The signal came after the last step: the run is whole, but whoever sent it (a shell loop,
     // a scheduler) must still see it.

@@ -14,6 +14,7 @@
 #include "cli_hints.h"
 #include "config_commands.h"
 #include "commands.h"
+#include "diagnose_command.h"
 #include "sweep_commands.h"
 
 int main(int argc, char** argv) {
@@ -49,6 +50,8 @@ int main(int argc, char** argv) {
   CLI::App* docs_cmd = setup_docs(app);
   CLI::App* schema_cmd = setup_schema(app, schema);
   CLI::App* completion_cmd = setup_completion(app, completion);
+  DiagnoseOptions diagnose;
+  CLI::App* diagnose_cmd = setup_diagnose(app, diagnose);
 
   try {
     app.parse(argc, argv);
@@ -71,5 +74,6 @@ int main(int argc, char** argv) {
   if (docs_cmd->parsed()) return run_docs();
   if (schema_cmd->parsed()) return run_schema(schema);
   if (completion_cmd->parsed()) return run_completion(completion, app);
+  if (diagnose_cmd->parsed()) return run_diagnose(diagnose);
   return kBadInput;
 }

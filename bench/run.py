@@ -21,7 +21,7 @@ it counts the first layer's input gradient, which neither side computes):
         readout 2 B H outputs at the target step; steps of a chunk with backward count 3x,
         steps of state-only chunks (truncated BPTT before the target) count 1x.
 Also measured (unless --no-extras): the cost of gradient-norm logging (log.every 1 against
-1000, alternating pairs), W5's memory against W3 and against full BPTT over the 1000 steps, and
+1000, alternating pairs) and of log.quantiles (on against off at log.every 1), W5's memory against W3 and against full BPTT over the 1000 steps, and
 `nnlab sweep -j 2` against `-j 1` when this nnlab has a sweep command.
 
 --quick: a smoke run for CI (a handful of steps, one pair, a few extras, well under 30 s) that
@@ -227,6 +227,19 @@ def logging_cost(runner, workloads, pairs):
     return rows
 
 
+def quantiles_cost(runner, log_rows, pairs):
+    """grad_quantiles.csv (log.quantiles) on against off, both logging every step, alternating;
+    added to each row of log_rows (docs/diagnostics.md)."""
+    for row in log_rows:
+        w, costs = row["workload"], []
+        for _ in range(pairs):
+            a = runner.nnlab_run(w, ["log.every=1", "log.quantiles=true"])
+            b = runner.nnlab_run(w, ["log.every=1", "log.quantiles=false"])
+            costs.append(a["cpu_ms_per_step"] / b["cpu_ms_per_step"] - 1)
+        row["quantiles"] = {"cost": med(costs), "cost_min": min(costs), "cost_max": max(costs)}
+        runner.log(f"{w} quantiles cost: {med(costs) * 100:+.1f}%")
+
+
 def torch_logging_cost(runner, pairs):
     """PyTorch on W1 with and without its per-step CSV rows, alternating."""
     costs = []
@@ -383,6 +396,14 @@ def tables(rows, log_rows, mem, sweep_row, peak, pairs, blas_rows=()):
             out.append(f"| {r['workload'].upper()} | {fmt_ms(r['every1_ms'])} | "
                        f"{fmt_ms(r['every1000_ms'])} | {r['cost'] * 100:+.1f}% "
                        f"({r['cost_min'] * 100:+.1f}% to {r['cost_max'] * 100:+.1f}%) |")
+        if all("quantiles" in r for r in log_rows):
+            out.append("")
+            out.append("`log.quantiles` (grad_quantiles.csv, exact quantiles of every tensor's "
+                       "gradient, |gradient| and weights) on against off, both logging every step: " +
+                       ", ".join(f"{r['workload'].upper()} {r['quantiles']['cost'] * 100:+.1f}% "
+                                 f"({r['quantiles']['cost_min'] * 100:+.1f}% to "
+                                 f"{r['quantiles']['cost_max'] * 100:+.1f}%)" for r in log_rows) +
+                       "; the cost scales with 1/log.every.")
         t = log_rows[0].get("torch")
         if t:
             out.append("")
@@ -452,6 +473,7 @@ def main():
         if not args.no_extras:
             log_workloads = ["w1"] if args.quick else workloads
             log_rows = logging_cost(runner, log_workloads, pairs if args.quick else max(pairs, 5))
+            quantiles_cost(runner, log_rows, pairs if args.quick else max(pairs, 3))
             torch_log = torch_logging_cost(runner, pairs)
             log_rows[0]["torch"] = torch_log
             by = {r["workload"]: r for r in rows}

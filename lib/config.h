@@ -104,6 +104,7 @@ struct LogConfig {
   int every{};
   std::string dir;
   bool save_data{};
+  bool quantiles{};
 };
 
 struct Config {

@@ -362,6 +362,11 @@ std::vector<KeySpec> make_config_keys() {
                .range_text = "mlp only",
                .doc = "also write the splits as data_train.csv and data_test.csv (mlp only)",
                .field = at(&Config::log, &LogConfig::save_data)});
+  k.push_back({.path = "log.quantiles", .type = KeyType::boolean, .fallback = false,
+               .doc = "also write grad_quantiles.csv: exact quantiles of every parameter "
+                      "tensor's gradient entries, their absolute values and the weights at the "
+                      "logged steps (docs/diagnostics.md)",
+               .field = at(&Config::log, &LogConfig::quantiles)});
   return k;
 }
 

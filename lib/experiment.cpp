@@ -3,9 +3,11 @@
 
 #include <chrono>
 #include <fstream>
+#include <map>
 #include <optional>
 
 #include "checkpoint.h"
+#include "diagnosis.h"
 #include "errors.h"
 #include "csv.h"
 #include "files.h"
@@ -83,6 +85,17 @@ nlohmann::json read_json_or_null(const std::filesystem::path& path) {
   } catch (const std::exception&) {
     return nullptr;
   }
+}
+
+// The accuracy of always answering the most frequent class of a classification split (the
+// baseline of the diagnosis's trivial_loss rule): y is (1, N) class indices.
+template <typename T>
+double majority_rate(const Samples<T>& set) {
+  std::map<T, long> counts;
+  long top = 0;
+  for (Eigen::Index j = 0; j < set.y.front().cols(); ++j)
+    top = std::max(top, ++counts[set.y.front()(0, j)]);
+  return static_cast<double>(top) / static_cast<double>(set.size());
 }
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
@@ -263,8 +276,10 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
   double seconds = 0;
   {
     const bool recurrent = is_recurrent(e.config.model.type);
-    auto logger = checkpoint ? std::make_unique<RunLogger<T>>(dir, recurrent, checkpoint->files)
-                             : std::make_unique<RunLogger<T>>(dir, recurrent);
+    const bool quantiles = e.config.log.quantiles;
+    auto logger = checkpoint ? std::make_unique<RunLogger<T>>(dir, recurrent, checkpoint->files,
+                                                              quantiles)
+                             : std::make_unique<RunLogger<T>>(dir, recurrent, quantiles);
     Checkpointer<T> checkpointer(checkpoint_path, hash, fingerprint, *logger,
                                  checkpoint ? checkpoint->elapsed_seconds : 0.0);
     std::vector<TrainObserver<T>*> all{logger.get(), &checkpointer};
@@ -294,6 +309,9 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
   summary["final"] = final_metrics;
   if (!e.sequences.baseline_name.empty())
     summary["baseline"] = {{"name", e.sequences.baseline_name}, {"value", e.sequences.baseline}};
+  else if (e.head.kind != Output::linear && e.train.size() > 0 && e.train.y.front().rows() == 1)
+    summary["baseline"] = {{"name", "accuracy_most_frequent"},
+                           {"value", majority_rate(e.test.size() > 0 ? e.test : e.train)}};
   if (result.status == RunStatus::diverged) {
     nlohmann::json d;
     d["step"] = result.diverged_step;
@@ -305,6 +323,13 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
       d["first_nonfinite_layer"] = nullptr;
     }
     summary["diverged"] = d;
+  }
+  write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
+  // The diagnosis reads the files just written (docs/diagnostics.md), as `nnlab diagnose` does.
+  try {
+    summary["diagnosis"] = to_json(diagnose_run(dir));
+  } catch (const IoError& error) {
+    summary["diagnosis"] = {{"error", error.what()}};
   }
   write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
   return result;

@@ -15,27 +15,29 @@ struct CsvFile {
 };
 constexpr CsvFile kCsvFiles[] = {
     {"metrics.csv", "step,epoch,loss,grad_norm,clipped,grad_norm_clipped,lr"},
-    {"grad_norms.csv", "step,layer,param,grad_norm,value_norm"},
+    {"grad_norms.csv", "step,layer,param,grad_norm,value_norm,update_norm"},
     {"activations.csv", "step,layer,mean,std,saturated"},
     {"eval.csv", "epoch,step,train_loss,train_accuracy,test_loss,test_accuracy"},
     {"time_grad_norms.csv", "step,layer,t,grad_norm"},  // recurrent models only
+    {"grad_quantiles.csv", "step,layer,param,of,min,p01,p05,p25,p50,p75,p95,p99,max"},
 };
 }  // namespace
 
 template <typename T>
-RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent)
-    : RunLogger(dir, recurrent, nullptr) {}
+RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent, bool quantiles)
+    : RunLogger(dir, recurrent, nullptr, quantiles) {}
 
 template <typename T>
 RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
-                        const FileSizes& resume_at)
-    : RunLogger(dir, recurrent, &resume_at) {}
+                        const FileSizes& resume_at, bool quantiles)
+    : RunLogger(dir, recurrent, &resume_at, quantiles) {}
 
 template <typename T>
 RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
-                        const FileSizes* resume_at) {
+                        const FileSizes* resume_at, bool quantiles) {
   for (const CsvFile& f : kCsvFiles) {
     if (!recurrent && std::string_view(f.name) == "time_grad_norms.csv") continue;
+    if (!quantiles && std::string_view(f.name) == "grad_quantiles.csv") continue;
     if (resume_at == nullptr) {
       files_.push_back(std::make_unique<CsvWriter>(dir / f.name, f.header));
     } else {
@@ -52,6 +54,7 @@ RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
   activations_ = files_[2].get();
   eval_ = files_[3].get();
   if (recurrent) time_grad_norms_ = files_[4].get();
+  if (quantiles) grad_quantiles_ = files_.back().get();
 }
 
 template <typename T>
@@ -77,25 +80,29 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
   const auto& params = model.params();
   const auto& stats = model.layer_stats();
   const auto step = static_cast<long long>(info.step);
-  // Per layer: its parameter tensors in order, then its delta row.
-  std::size_t i = 0;
+  // grad_norms.csv rows wait for on_step_end, which knows the update; ||W|| is taken here,
+  // before it.
+  value_norms_.resize(params.size());  // once: the parameter list does not change
+  for (std::size_t i = 0; i < params.size(); ++i) value_norms_[i] = params[i].value.norm();
   for (int layer = 1; layer <= model.num_layers(); ++layer) {
-    for (; i < params.size() && params[i].layer == layer; ++i) {
-      grad_norms_->field(step).field(layer).field(params[i].kind)
-          .field(as_t(info.param_grad_norms[i])).field(params[i].value.norm());
-      grad_norms_->end_row();
-    }
     const LayerStats& s = stats[static_cast<std::size_t>(layer - 1)];
-    grad_norms_->field(step).field(layer).field("delta").field(as_t(s.delta_norm)).empty();
-    grad_norms_->end_row();
     if (s.hidden) {
       activations_->field(step).field(layer).field(as_t(s.act_mean)).field(as_t(s.act_std))
           .field(s.act_saturated);
       activations_->end_row();
     }
   }
-  grad_norms_->flush();
   activations_->flush();
+  if (grad_quantiles_) {
+    for (const auto& p : params) {
+      const auto n = static_cast<std::size_t>(p.grad.size());
+      write_quantiles(step, p, "grad", p.grad.data(), n, false);
+      write_quantiles(step, p, "abs_grad", p.grad.data(), n, true);
+      write_quantiles(step, p, "value", p.value.data(), static_cast<std::size_t>(p.value.size()),
+                      false);
+    }
+    grad_quantiles_->flush();
+  }
   if (time_grad_norms_) {
     // t counts from 1 within the sequence.
     const auto& norms = model.time_grad_norms();
@@ -108,6 +115,41 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
       }
     time_grad_norms_->flush();
   }
+}
+
+template <typename T>
+void RunLogger<T>::write_quantiles(long long step, const Param<T>& p, const char* of,
+                                   const T* data, std::size_t n, bool absolute) {
+  const Quantiles q = scratch_.compute(data, n, absolute);
+  grad_quantiles_->field(step).field(p.layer).field(p.kind).field(of);
+  for (double x : q) grad_quantiles_->field(static_cast<T>(x));
+  grad_quantiles_->end_row();
+}
+
+template <typename T>
+void RunLogger<T>::on_step_end(const StepInfo& info, Model<T>& model) {
+  if (!info.log_layers) return;
+  const auto as_t = [](double x) { return static_cast<T>(x); };
+  const auto& params = model.params();
+  const auto& stats = model.layer_stats();
+  const auto step = static_cast<long long>(info.step);
+  // Per layer: its parameter tensors in order, then its delta row. update_norm is empty when
+  // the step diverged (no update was made).
+  std::size_t i = 0;
+  for (int layer = 1; layer <= model.num_layers(); ++layer) {
+    for (; i < params.size() && params[i].layer == layer; ++i) {
+      grad_norms_->field(step).field(layer).field(params[i].kind)
+          .field(as_t(info.param_grad_norms[i])).field(value_norms_[i]);
+      if (info.updated) grad_norms_->field(as_t(info.param_update_norms[i]));
+      else grad_norms_->empty();
+      grad_norms_->end_row();
+    }
+    const LayerStats& s = stats[static_cast<std::size_t>(layer - 1)];
+    grad_norms_->field(step).field(layer).field("delta").field(as_t(s.delta_norm)).empty()
+        .empty();
+    grad_norms_->end_row();
+  }
+  grad_norms_->flush();
 }
 
 template <typename T>

@@ -1,9 +1,10 @@
 // The CSV files of a run, written by a TrainObserver (see README "Outputs" for the schemas):
 //   metrics.csv      step,epoch,loss,grad_norm,clipped,grad_norm_clipped,lr   (every step)
-//   grad_norms.csv   step,layer,param,grad_norm,value_norm                    (logged steps)
+//   grad_norms.csv   step,layer,param,grad_norm,value_norm,update_norm        (logged steps)
 //   activations.csv  step,layer,mean,std,saturated                           (logged steps)
 //   eval.csv         epoch,step,train_loss,train_accuracy,test_loss,test_accuracy
 //   time_grad_norms.csv  step,layer,t,grad_norm  (recurrent models, logged steps)
+//   grad_quantiles.csv   step,layer,param,of,min,p01,...,p99,max  (log.quantiles, logged steps)
 // Numbers are printed in the model's dtype, so a float32 run writes float32's shortest forms.
 #pragma once
 
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "csv.h"
+#include "quantiles.h"
 #include "trainer.h"
 
 namespace nnlab {
@@ -25,20 +27,29 @@ using FileSizes = std::vector<std::pair<std::string, std::uint64_t>>;
 template <typename T>
 class RunLogger final : public TrainObserver<T> {
  public:
-  RunLogger(const std::filesystem::path& dir, bool recurrent);
+  // quantiles: also write grad_quantiles.csv (log.quantiles).
+  RunLogger(const std::filesystem::path& dir, bool recurrent, bool quantiles = false);
   // Continues the files of a resumed run, cut back to the sizes its checkpoint recorded.
-  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes& resume_at);
+  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes& resume_at,
+            bool quantiles = false);
   // Flushes every file and returns its size: what a checkpoint records.
   FileSizes file_sizes();
   void on_step(const StepInfo& info, Model<T>& model) override;
+  void on_step_end(const StepInfo& info, Model<T>& model) override;
   void on_eval(const EvalInfo& info) override;
 
  private:
-  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes* resume_at);
+  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes* resume_at,
+            bool quantiles);
+  void write_quantiles(long long step, const Param<T>& p, const char* of, const T* data,
+                       std::size_t n, bool absolute);
   // metrics, grad_norms, activations, eval, then time_grad_norms (recurrent models only)
   std::vector<std::unique_ptr<CsvWriter>> files_;
   std::vector<std::string> names_;
   CsvWriter *metrics_, *grad_norms_, *activations_, *eval_, *time_grad_norms_ = nullptr;
+  CsvWriter* grad_quantiles_ = nullptr;
+  QuantileScratch scratch_;
+  std::vector<T> value_norms_;  // ||W|| per Param at on_step, written at on_step_end
 };
 
 }  // namespace nnlab

@@ -134,6 +134,11 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
   const std::vector<StepRange> ranges = chunks(train_set.steps(), config.truncation);
   StepInfo info;
   info.param_grad_norms.resize(params.size());
+  info.param_update_norms.resize(params.size());
+  // The weights before a logged step's update, for ||dW|| (allocated here, copied into on
+  // logged steps only).
+  std::vector<Mat<T>> before;
+  for (const auto& p : params) before.push_back(p.value);
   info.lr = optimizer.lr();
 
   auto run_eval = [&](int epoch) {
@@ -239,9 +244,19 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
           result.diverged_step = info.step;
           result.loss_nonfinite = !std::isfinite(info.loss);
           result.first_nonfinite_layer = nonfinite_layer;
+          info.updated = false;
+          for (auto* o : observers) o->on_step_end(info, model);
           return result;
         }
+        if (info.log_layers)
+          for (std::size_t i = 0; i < params.size(); ++i) before[i] = params[i].value;
         optimizer.step(params, static_cast<T>(scale));
+        info.updated = true;
+        if (info.log_layers)
+          for (std::size_t i = 0; i < params.size(); ++i)
+            info.param_update_norms[i] =
+                static_cast<double>((params[i].value - before[i]).norm());
+        for (auto* o : observers) o->on_step_end(info, model);
 
         const bool stop = options.stop_requested && options.stop_requested();
         const bool requested = options.checkpoint_requested && options.checkpoint_requested();

@@ -38,6 +38,10 @@ struct StepInfo {
   bool log_layers = false;        // per-layer rows are due at this step (log.every)
   StepRange range;                // the time steps of this update (truncated-BPTT chunk)
   std::vector<double> param_grad_norms;  // per Param, Frobenius, before clipping
+  // Set for on_step_end: whether the optimizer updated the weights (false when the step
+  // diverged), and on logged steps per Param ||W_after - W_before||_F of that update.
+  bool updated = false;
+  std::vector<double> param_update_norms;
 };
 
 struct EvalInfo {
@@ -69,6 +73,9 @@ class TrainObserver {
  public:
   virtual ~TrainObserver() = default;
   virtual void on_step(const StepInfo&, Model<T>&) {}
+  // After on_step and the step's optimizer update (if any: see StepInfo::updated); the model
+  // holds the updated weights.
+  virtual void on_step_end(const StepInfo&, Model<T>&) {}
   virtual void on_eval(const EvalInfo&) {}
   // A checkpoint is due (train.checkpoint_every, a request, an interruption, or the end): the
   // model holds the state's parameters. Called after the step's on_step and update.

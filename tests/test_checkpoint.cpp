@@ -22,7 +22,7 @@ using namespace nnlab::test;
 namespace {
 
 const char* kCompared[] = {"metrics.csv", "grad_norms.csv", "activations.csv", "eval.csv",
-                           "time_grad_norms.csv", "weights.json"};
+                           "time_grad_norms.csv", "weights.json", "grad_quantiles.csv"};
 
 template <typename T>
 TrainResult run(const Config& config, const fs::path& dir, long stop_after, bool resume) {
@@ -84,7 +84,7 @@ TEST_CASE("momentum with clipping, in float64, resumes bit for bit") {
        {"model", {{"depth", 2}, {"width", 5}, {"activation", "tanh"}}},
        {"train",
         {{"epochs", 2}, {"batch_size", 8}, {"optimizer", "nesterov"}, {"clip_threshold", 0.05}}},
-       {"log", {{"every", 3}}}},
+       {"log", {{"every", 3}, {"quantiles", true}}}},
       "ckpt_nesterov");
 }
 
@@ -97,7 +97,8 @@ TEST_CASE("a truncated LSTM resumes mid-sequence with its carried state") {
        {"model", {{"type", "lstm"}, {"depth", 2}, {"width", 4}}},
        {"train",
         {{"epochs", 2}, {"batch_size", 6}, {"optimizer", "momentum"}, {"truncation", 5},
-         {"lr", 0.05}}}},
+         {"lr", 0.05}}},
+       {"log", {{"quantiles", true}}}},
       "ckpt_lstm");
 }
 

@@ -661,7 +661,7 @@ TEST_CASE("config: unknown keys are reported with the likely key or the known ke
   }
   SUBCASE("without a plausible suggestion the known keys are listed") {
     check_issue(R"({"log": {"zzzzzz": 1}})", "log.zzzzzz",
-                "unknown key (known keys: \"dir\", \"every\", \"save_data\")");
+                "unknown key (known keys: \"dir\", \"every\", \"quantiles\", \"save_data\")");
     check_issue(R"({"lr": 0.1})", "lr",
                 "unknown key (known keys: \"data\", \"dtype\", \"label\", \"log\", \"model\", \"name\", "
                 "\"seed\", \"train\")");
@@ -1160,7 +1160,7 @@ TEST_CASE("config: to_json writes exactly the keys that apply") {
           "activation,batch_norm,bias_init,depth,gain,init,output,skip,type,width");
     CHECK(keys_of(j["train"]) ==
           "batch_size,checkpoint_every,clip_threshold,epochs,lr,optimizer,shuffle,weight_decay");
-    CHECK(keys_of(j["log"]) == "dir,every,save_data");
+    CHECK(keys_of(j["log"]) == "dir,every,quantiles,save_data");
     CHECK(j["name"] == "default-run");
     CHECK(j["model"]["init"] == "xavier_normal");
     CHECK(j["model"]["output"] == "auto");

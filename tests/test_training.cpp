@@ -305,16 +305,18 @@ TEST_CASE("CSV schemas and number formatting") {
     const fs::path dir = fresh_dir("schema");
     run_into<float>(config, dir);
     const auto grad = read_csv(dir / "grad_norms.csv");
-    CHECK(grad[0] == std::vector<std::string>{"step", "layer", "param", "grad_norm", "value_norm"});
+    CHECK(grad[0] == std::vector<std::string>{"step", "layer", "param", "grad_norm", "value_norm",
+                                              "update_norm"});
     // 8 steps (4 per epoch), rows at steps 1, 4, 7; per step: 2 hidden layers x (W, b, gamma,
     // beta, delta) + output (W, b, delta).
     CHECK(grad.size() == 1 + 3 * (2 * 5 + 3));
-    CHECK(grad[1] == std::vector<std::string>{"1", "1", "W", grad[1][3], grad[1][4]});
+    CHECK(grad[1] == std::vector<std::string>{"1", "1", "W", grad[1][3], grad[1][4], grad[1][5]});
     std::set<std::string> steps;
     for (std::size_t i = 1; i < grad.size(); ++i) {
       steps.insert(grad[i][0]);
-      CHECK(grad[i].size() == 5);
+      CHECK(grad[i].size() == 6);
       CHECK((grad[i][2] == "delta") == grad[i][4].empty());
+      CHECK((grad[i][2] == "delta") == grad[i][5].empty());
     }
     CHECK(steps == std::set<std::string>{"1", "4", "7"});
     const auto act = read_csv(dir / "activations.csv");

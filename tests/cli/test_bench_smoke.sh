@@ -54,6 +54,7 @@ for w in W1 W2 W3 W4 W5; do
     || fail "no timing row for $w"
 done
 grep -Eq '^\| W1 \| [0-9.]+ \| [0-9.]+ \| [-+][0-9.]+%' "$tmp/table.md" || fail "no logging-cost row"
+grep -Eq '^`log.quantiles` .* W1 [-+][0-9.]+%' "$tmp/table.md" || fail "no log.quantiles cost line"
 grep -Eq '^Memory .*W5 .* = \*\*[0-9.]+x W3\*\*' "$tmp/table.md" || fail "no memory line"
 grep -Eq '^Sweep throughput: .* \*\*[0-9.]+x\*\*' "$tmp/table.md" || fail "no sweep line"
 grep -q '^Heap allocations per nnlab step .*: none on any workload' "$tmp/table.md" \

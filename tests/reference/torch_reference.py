@@ -14,7 +14,8 @@ For every reference config below:
      same batches; gradient clipping is done by hand with nnlab's exact rule (scale tau/||g|| when
      ||g|| > tau, not torch's tau/(||g|| + 1e-6));
   4. nnlab's metrics.csv (every step), grad_norms.csv (every logged step, every tensor and every
-     layer's delta = ||dL/dz|| over the batch), activations.csv (mean, population std and
+     layer's delta = ||dL/dz|| over the batch, and update_norm against ||W_after - W_before||
+     of torch's optimizer step), activations.csv (mean, population std and
      saturated fraction of act(z) per hidden layer), eval.csv (loss and accuracy of both splits
      in evaluation mode after every epoch) and final weights.json (parameters and batch-norm
      running statistics) are compared with PyTorch's numbers; the resolved config is checked
@@ -413,7 +414,10 @@ def torch_train(cfg, tensors, data, dtype):
                         p.grad.mul_(scale)
             rec.update(grad_norm=gn, clipped=int(clipped), grad_norm_clipped=gn * scale)
             steps.append(rec)
+            before = [(layer, kind, p.detach().clone()) for layer, kind, p in model.named]
             opt.step()
+            rec["updates"] = {(layer, kind): float(torch.linalg.norm(p.detach() - b))
+                              for (layer, kind, b), (_, _, p) in zip(before, model.named)}
         run_eval(epoch)
     return steps, evals, model.state(), model
 
@@ -511,7 +515,7 @@ def compare_run(cmp, cfg, steps, evals, state, run_dir):
                   s["grad_norm"])
     # grad_norms.csv --------------------------------------------------------------------------
     rows = read_csv(os.path.join(run_dir, "grad_norms.csv"),
-                    ["step", "layer", "param", "grad_norm", "value_norm"])
+                    ["step", "layer", "param", "grad_norm", "value_norm", "update_norm"])
     expected_keys = []
     for s in steps:
         if s["log_layers"]:
@@ -537,8 +541,8 @@ def compare_run(cmp, cfg, steps, evals, state, run_dir):
         where = "step %d layer %d %s" % (step, layer, param)
         if param == "delta":
             cmp.check("delta", where, num(r[3]), g, s["grad_norm"])
-            if r[4] != "":
-                cmp.fail("structure", where + ": value_norm should be empty, is " + r[4])
+            if r[4] != "" or r[5] != "":
+                cmp.fail("structure", where + ": value_norm and update_norm should be empty")
         elif bn and param == "b" and layer <= depth:
             # A bias followed by batch norm has an exactly zero gradient: both sides are
             # rounding noise, compared absolutely (relative to the step's global norm).
@@ -546,6 +550,8 @@ def compare_run(cmp, cfg, steps, evals, state, run_dir):
             cmp.check("zero grad", where + " grad_norm is ~0", num(r[3]), 0.0, s["grad_norm"],
                       1.0)
             cmp.check("value_norm", where + " value_norm", num(r[4]), v, total_value)
+            cmp.check("update_norm", where + " update_norm", num(r[5]),
+                      s["updates"][(layer, param)], total_value)
         else:
             # A gradient is a sum over the batch of terms of the size of delta: a tiny sum of
             # larger terms (e.g. an output bias when the predictions average out) is only as
@@ -553,6 +559,10 @@ def compare_run(cmp, cfg, steps, evals, state, run_dir):
             scale = max(s["grad_norm"], s["tensors"][(layer, "delta")][0])
             cmp.check("tensor grad", where + " grad_norm", num(r[3]), g, scale)
             cmp.check("value_norm", where + " value_norm", num(r[4]), v, total_value)
+            # ||W_after - W_before|| (nnlab's update_norm) against torch's optimizer step: an
+            # update is a small difference of weights, so it is as exact as the weights are.
+            cmp.check("update_norm", where + " update_norm", num(r[5]),
+                      s["updates"][(layer, param)], total_value)
     # activations.csv -------------------------------------------------------------------------
     rows = read_csv(os.path.join(run_dir, "activations.csv"),
                     ["step", "layer", "mean", "std", "saturated"])
@@ -806,7 +816,8 @@ def fmt(err):
 
 
 CATEGORIES = [("loss", "loss"), ("grad_norm", "gnorm"), ("tensor grad", "tgrad"),
-              ("delta", "delta"), ("value_norm", "vnorm"), ("final weights", "weights"),
+              ("delta", "delta"), ("value_norm", "vnorm"), ("update_norm", "unorm"),
+              ("final weights", "weights"),
               ("BN running", "bn-run"), ("activations", "acts"), ("eval", "eval")]
 EXACT = ("structure", "clipped", "lr", "saturated", "eval acc")
 
