@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "sweep_commands.h"
+#include "lab_command.h"
 
 int main(int argc, char** argv) {
   using namespace nnlab::cli;
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   SummarizeOptions summarize;
   CLI::App* sweep_cmd = setup_sweep(app, sweep);
   CLI::App* summarize_cmd = setup_summarize(app, summarize);
+  LabOptions lab;
+  CLI::App* lab_cmd = setup_lab(app, lab);
 
   try {
     app.parse(argc, argv);
@@ -51,5 +54,6 @@ int main(int argc, char** argv) {
   if (gradcheck_cmd->parsed()) return run_gradcheck(gradcheck);
   if (sweep_cmd->parsed()) return run_sweep(sweep, common, argv[0]);
   if (summarize_cmd->parsed()) return run_summarize(summarize);
+  if (lab_cmd->parsed()) return run_lab(lab, common, argv[0]);
   return kBadInput;
 }

@@ -96,7 +96,8 @@ void flatten(const json& v, const std::string& prefix, std::map<std::string, std
   out[prefix] = value_text(v);
 }
 
-// The value at a dotted path (numeric segments index arrays), or nullptr.
+}  // namespace
+
 const json* at_path(const json& doc, const std::string& path) {
   const json* node = &doc;
   std::stringstream stream(path);
@@ -117,6 +118,8 @@ const json* at_path(const json& doc, const std::string& path) {
   }
   return node;
 }
+
+namespace {
 
 std::optional<json> read_json(const fs::path& path) {
   std::ifstream in(path);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 namespace nnlab {
 
 // Figures of one grad_norms.csv. "W" is the layer's weight matrix (W_ih for a recurrent layer);
@@ -41,6 +43,9 @@ struct SummaryTable {
 // sweep order), then every other config key whose value differs between the runs (sorted);
 // never "seed", which has its own column. Throws IoError when `dir` is not a directory.
 SummaryTable summarize(const std::filesystem::path& dir, int window);
+
+// The value at a dotted config path (numeric segments index arrays), or nullptr.
+const nlohmann::json* at_path(const nlohmann::json& doc, const std::string& path);
 
 // RFC 4180 CSV: fields holding a comma, a quote or a line break are quoted.
 std::string to_csv(const SummaryTable& table);
