@@ -333,6 +333,7 @@ std::string num(double x, int digits = 4) {
 std::string layer_text(int layer) {
   if (layer > 0) return std::to_string(layer);
   if (layer == -1) return "output";
+  if (layer == -2) return "the last hidden layer";
   return "output" + std::to_string(layer + 1);
 }
 

@@ -19,6 +19,8 @@ import numpy as np  # noqa: E402
 from matplotlib import colors as mcolors  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+import nnlab_plot_compare  # noqa: E402  (overlays of several runs: profile, curves, ...)
+
 
 class InputError(Exception):
     """Bad input the user can fix: exit code 2."""
@@ -548,17 +550,23 @@ def parse_args(argv):
                     help="log y axis (default: on)")
     sp.add_argument("--logx", action="store_true", help="log x axis (numeric x only)")
     common(sp)
-    return p.parse_args(argv)
+    compare_modes = nnlab_plot_compare.add_parsers(sub, common)
+    args = p.parse_args(argv)
+    args.compare = compare_modes.get(args.mode)
+    return args
 
 
 def main(argv):
     args = parse_args(argv)
     modes = {"run": plot_run, "heatmap": plot_heatmap, "time": plot_time, "sweep": plot_sweep}
     try:
-        fig, default_out = modes[args.mode](args)
+        if args.compare:
+            fig, default_out = args.compare(args, plt)
+        else:
+            fig, default_out = modes[args.mode](args)
         out = args.out or default_out
         fig.savefig(out, dpi=args.dpi)
-    except InputError as e:
+    except (InputError, nnlab_plot_compare.CompareError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except (csv.Error, UnicodeDecodeError, ValueError, KeyError) as e:  # a file that is not nnlab's
