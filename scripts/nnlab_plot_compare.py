@@ -91,12 +91,14 @@ def group_runs(runs, where=(), average=True):
     # Keys some runs lack follow from another key (bn_eps from batch_norm): left out.
     differing = [k for k in keys if k not in IGNORED and all(k in flats[r] for r in runs)
                  and len({compact(flats[r][k]) for r in runs}) > 1]
-    # Each run is labelled by the keys where it differs from the most common value; a run with
-    # the most common value everywhere by all of them.
+    # A key with a majority value (the baseline of a list of variants) labels only the runs
+    # that differ from it; other keys (a grid's) label every run. A run that matches every
+    # baseline is labelled by all of them.
     mode = {}
     for k in differing:
         values = [compact(flats[r][k]) for r in runs]
-        mode[k] = max(dict.fromkeys(values), key=values.count)
+        top = max(dict.fromkeys(values), key=values.count)
+        mode[k] = top if 2 * values.count(top) > len(values) else None
     names = short_names(differing)
     common = {k: flats[runs[0]].get(k) for k in keys
               if k not in IGNORED and k not in differing and flats[runs[0]].get(k) is not None}
@@ -104,7 +106,9 @@ def group_runs(runs, where=(), average=True):
     for r in runs:
         label = configs[r].get("label")
         if not isinstance(label, str) or not label:
-            own = [k for k in differing if compact(flats[r][k]) != mode[k]] or differing
+            own = [k for k in differing if compact(flats[r][k]) != mode[k]]
+            if all(mode[k] is not None for k in differing) and not own:
+                own = differing
             label = ", ".join(f"{names[k]}={compact(flats[r][k])}" for k in own)
         if not label:
             label = os.path.basename(os.path.normpath(r))
