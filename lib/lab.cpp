@@ -433,6 +433,7 @@ Lab parse_lab(const ordered_json& doc, const fs::path& file) {
         for (const auto& issue : e.issues())
           r.issue(std::string(quick ? "quick" : "sweep") + (issue.path.empty() ? "" : "." + issue.path),
                   issue.message);
+        break;  // the quick sweep would repeat the problem
       }
     }
   }
