@@ -9,6 +9,8 @@ import csv
 import json
 import math
 import os
+import textwrap
+import warnings
 
 import numpy as np
 
@@ -100,8 +102,8 @@ def group_runs(runs, where=(), average=True):
         top = max(dict.fromkeys(values), key=values.count)
         mode[k] = top if 2 * values.count(top) > len(values) else None
     names = short_names(differing)
-    common = {k: flats[runs[0]].get(k) for k in keys
-              if k not in IGNORED and k not in differing and flats[runs[0]].get(k) is not None}
+    common = {k: flats[runs[0]][k] for k in keys
+              if k not in IGNORED and all(flats[r].get(k) == flats[runs[0]].get(k) for r in runs)}
     groups = {}
     for r in runs:
         label = configs[r].get("label")
@@ -155,6 +157,10 @@ def num(text):
         return math.nan
 
 
+def fill(text, width):
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def colors(n):
     import matplotlib.pyplot as plt
     cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -166,7 +172,8 @@ def band(ax, x, ys, color, label, geometric, marker="o"):
     left out point by point."""
     ys = np.array(ys, dtype=float)
     ok = np.isfinite(ys) & ((ys > 0) if geometric else True)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-nan columns: gaps in the line
         if geometric:
             logs = np.where(ok, np.log(np.where(ok, ys, 1.0)), np.nan)
             mean = np.exp(np.nanmean(logs, axis=0)) if ys.size else ys
@@ -322,7 +329,9 @@ def plot_curves(args, plt):
 
 def plot_activations(args, plt):
     groups, common = group_runs(expand_runs(args.runs), args.where, not args.no_average)
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2), constrained_layout=True)
+    fig, axes = plt.subplots(1, 4, figsize=(15, 4.2), constrained_layout=True,
+                             gridspec_kw={"width_ratios": [1, 1, 1, 0.75]})
+    legend_ax, axes = axes[3], axes[:3]
     columns = [("mean", "mean of σ(z^(l))"), ("std", "std of σ(z^(l))"),
                ("saturated", "saturated / dead fraction")]
     for g, color in zip(groups, colors(len(groups))):
@@ -343,7 +352,9 @@ def plot_activations(args, plt):
         ax.grid(True, alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
     axes[2].set_ylim(-0.03, 1.03)
-    axes[0].legend(fontsize="small")
+    legend_ax.axis("off")
+    handles, labels = axes[0].get_legend_handles_labels()
+    legend_ax.legend(handles, [fill(t, 34) for t in labels], loc="center left", fontsize="small")
     fig.suptitle(title_of(args, f"activation statistics (activations.csv) at step {args.step}", common))
     return fig, "activations.png"
 
