@@ -156,11 +156,11 @@ int run_lab(const LabOptions& options, const CommonOptions& common, const char* 
     std::printf("\nlab %s: %s\n", lab.name.c_str(), lab.question.c_str());
     for (const auto& r : verdict.results) {
       const auto& p = *r.prediction;
-      std::string predicted = p.value ? fmt::format("{:.4g} ± {:.4g}", *p.value, *p.tolerance)
-                              : p.at_most ? fmt::format("≤ {:.4g}", *p.at_most)
-                                          : fmt::format("≥ {:.4g}", *p.at_least);
+      std::string predicted = p.value ? fmt::format("{:.6g} ± {:.2g}", *p.value, *p.tolerance)
+                              : p.at_most ? fmt::format("≤ {:.6g}", *p.at_most)
+                                          : fmt::format("≥ {:.6g}", *p.at_least);
       std::string measured = r.n == 0 ? std::string("no finite value")
-                                      : fmt::format("{:.4g} ± {:.2g} over {} run{}", r.mean, r.std, r.n,
+                                      : fmt::format("{:.6g} ± {:.2g} over {} run{}", r.mean, r.std, r.n,
                                                     r.n == 1 ? "" : "s");
       if (r.nonfinite > 0) measured += fmt::format(" ({} without a finite value)", r.nonfinite);
       std::printf("  %-9s %s: measured %s, predicted %s\n", r.agrees ? "agrees" : "DISAGREES",

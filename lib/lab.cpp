@@ -323,7 +323,7 @@ double slope(const std::vector<double>& x, const std::vector<double>& y) {
   return sxx > 0 ? sxy / sxx : std::nan("");
 }
 
-std::string num(double x, int digits = 4) {
+std::string num(double x, int digits = 6) {
   if (std::isnan(x)) return "nan";
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*g", digits, x);

@@ -285,12 +285,29 @@ def smooth(y, window):
 
 def plot_curves(args, plt):
     groups, common = group_runs(expand_runs(args.runs), args.where, not args.no_average)
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
+    if args.grad_norm:
+        fig, (ax1, ax3, ax2) = plt.subplots(1, 3, figsize=(15, 4.5), constrained_layout=True)
+    else:
+        fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
     metric = args.metric
     for g, color in zip(groups, colors(len(groups))):
         losses, evals, diverged = [], [], []
-        for r in g.runs:
+        for k, r in enumerate(g.runs):
             rows = read_rows(os.path.join(r, "metrics.csv"))
+            if args.grad_norm:
+                # The norm before clipping, the threshold tau, and the steps it clipped.
+                st = [int(row["step"]) for row in rows]
+                gn = np.array([num(row["grad_norm"]) for row in rows])
+                clipped = [row["clipped"] == "1" for row in rows]
+                ax3.plot(st, np.where(np.isfinite(gn) & (gn > 0), gn, np.nan), color=color, lw=1,
+                         alpha=0.8, label=g.label if k == 0 else None)
+                cs = [s_ for s_, c in zip(st, clipped) if c]
+                cg = [x for x, c in zip(gn, clipped) if c and math.isfinite(x) and x > 0]
+                if len(cs) == len(cg) and cs:
+                    ax3.plot(cs, cg, ls="none", marker=".", ms=4, color=color)
+                tau = read_config(r).get("train", {}).get("clip_threshold", 0)
+                if tau:
+                    ax3.axhline(tau, color=color, ls="--", lw=1)
             loss = [num(row["loss"]) for row in rows]
             steps = [int(row["step"]) for row in rows]
             losses.append((steps, loss))
@@ -321,6 +338,12 @@ def plot_curves(args, plt):
     for ax in (ax1, ax2):
         ax.grid(True, alpha=0.3)
     ax2.legend(fontsize="small")
+    if args.grad_norm:
+        ax3.set_yscale("log")
+        ax3.set_xlabel("step")
+        ax3.set_ylabel("‖∇‖ before clipping (metrics.csv grad_norm)")
+        ax3.set_title("gradient norm; dashed: τ; dots: clipped steps", fontsize="medium")
+        ax3.grid(True, alpha=0.3)
     ax1.set_title("loss (× on top: the step a run diverged)", fontsize="medium")
     ax2.set_title(metric, fontsize="medium")
     fig.suptitle(title_of(args, "training curves", common))
@@ -399,6 +422,9 @@ def add_parsers(sub, common):
     shared(sp)
     sp.add_argument("--metric", default="test_accuracy",
                     help="eval.csv column: test_accuracy (default), test_loss, train_loss, train_accuracy")
+    sp.add_argument("--grad-norm", action="store_true",
+                    help="add a panel: the gradient norm before clipping per step, the threshold "
+                         "tau (dashed) and the clipped steps (dots)")
     sp = sub.add_parser("activations", help="several runs' activation mean/std/saturation per layer",
                         description="activations.csv at one step: mean, std and saturated (dead) "
                                     "fraction against the layer. Default --out: activations.png")

@@ -91,6 +91,8 @@ plot profile tiny --where model.init=he_normal --first 2 --param W --no-average 
 check "profile --where --first --no-average: a PNG" png profile2.png
 plot curves tiny mlp diverged --metric test_loss --out curves.png
 check "curves of runs and a sweep: a PNG" png curves.png
+plot curves mlp diverged --grad-norm --out curves_gn.png
+check "curves --grad-norm: a PNG" png curves_gn.png
 plot activations tiny --out act.png
 check "activations: a PNG" png act.png
 plot time-profile rnn rnn --out tprofile.png
