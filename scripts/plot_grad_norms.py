@@ -53,7 +53,15 @@ def number(text):
 
 
 def run_name(run_dir):
-    """The run's `name` from summary.json, else the directory's name."""
+    """The run's `label` from config.json, else its `name` from summary.json, with the
+    directory's name; else the directory's name."""
+    try:
+        with open(os.path.join(run_dir, "config.json")) as f:
+            label = json.load(f).get("label")
+        if isinstance(label, str) and label:
+            return f"{label} ({os.path.basename(os.path.normpath(run_dir))})"
+    except (OSError, ValueError, AttributeError):
+        pass
     try:
         with open(os.path.join(run_dir, "summary.json")) as f:
             name = json.load(f).get("name")

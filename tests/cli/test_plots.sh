@@ -91,6 +91,19 @@ plot profile tiny --where model.init=he_normal --first 2 --param W --no-average 
 check "profile --where --first --no-average: a PNG" png profile2.png
 plot curves tiny mlp diverged --metric test_loss --out curves.png
 check "curves of runs and a sweep: a PNG" png curves.png
+check "plot titles: a run's label from config.json" "$PY" - "$ROOT/scripts" <<'PY'
+import json, os, shutil, sys
+sys.path.insert(0, sys.argv[1])
+import plot_grad_norms as p
+shutil.copytree("mlp", "labelled")
+c = json.load(open("labelled/config.json"))
+c["label"] = "six sigmoid layers"
+json.dump(c, open("labelled/config.json", "w"))
+assert p.run_name("labelled") == "six sigmoid layers (labelled)", p.run_name("labelled")
+import nnlab_plot_compare as cmp
+groups, _ = cmp.group_runs(["labelled", "mlp"])
+assert [g.label for g in groups][0] == "six sigmoid layers", [g.label for g in groups]
+PY
 plot curves mlp diverged --grad-norm --out curves_gn.png
 check "curves --grad-norm: a PNG" png curves_gn.png
 plot activations tiny --out act.png
