@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "diagnose_command.h"
 #include "sweep_commands.h"
+#include "lab_command.h"
 
 int main(int argc, char** argv) {
   using namespace nnlab::cli;
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
   CLI::App* completion_cmd = setup_completion(app, completion);
   DiagnoseOptions diagnose;
   CLI::App* diagnose_cmd = setup_diagnose(app, diagnose);
+  LabOptions lab;
+  CLI::App* lab_cmd = setup_lab(app, lab);
 
   try {
     app.parse(argc, argv);
@@ -75,5 +78,6 @@ int main(int argc, char** argv) {
   if (schema_cmd->parsed()) return run_schema(schema);
   if (completion_cmd->parsed()) return run_completion(completion, app);
   if (diagnose_cmd->parsed()) return run_diagnose(diagnose);
+  if (lab_cmd->parsed()) return run_lab(lab, common, argv[0]);
   return kBadInput;
 }

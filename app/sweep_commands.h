@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.h"
+#include "sweep.h"
 
 namespace nnlab::cli {
 
@@ -29,5 +30,12 @@ struct SummarizeOptions {
 };
 CLI::App* setup_summarize(CLI::App& app, SummarizeOptions& options);
 int run_summarize(const SummarizeOptions& options);
+
+// Runs every unfinished run of a checked sweep (its directory prepared), N at a time, as
+// `nnlab sweep -j N` does (also used by `nnlab lab run`). Returns sweep's exit code.
+int run_sweep_runs(const Sweep& sweep, int jobs, const char* argv0,
+                   const std::vector<std::string>& common_flags);
+// This binary's absolute path.
+std::string nnlab_executable(const char* argv0);
 
 }  // namespace nnlab::cli

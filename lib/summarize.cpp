@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <fstream>
 #include <map>
@@ -74,10 +76,31 @@ std::string number_text(const json& v) {
   return out;
 }
 
-std::string number_text(const std::optional<double>& x) {
+// x rounded to `digits` significant digits, in shortest form: means and sums of many terms are
+// not exact, and their last digits (0.12420765350000001) are noise.
+std::string rounded_text(double x, int digits) {
+  if (!std::isfinite(x)) {
+    std::string out;
+    append_number(out, x);
+    return out;
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*g", digits, x);
   std::string out;
-  if (x) append_number(out, *x);
+  append_number(out, std::strtod(buf, nullptr));
   return out;
+}
+
+// A mean of a run's logged norms: a float32 run's in float's shortest form (as its CSV files),
+// a float64 run's to 15 significant digits.
+std::string mean_text(const std::optional<double>& x, bool float32) {
+  if (!x) return "";
+  if (float32 && std::isfinite(*x)) {
+    std::string out;
+    append_number(out, static_cast<float>(*x));
+    return out;
+  }
+  return rounded_text(*x, 15);
 }
 
 // A config value as a CSV field: strings bare, numbers in shortest form, lists as JSON.
@@ -97,7 +120,8 @@ void flatten(const json& v, const std::string& prefix, std::map<std::string, std
   out[prefix] = value_text(v);
 }
 
-// The value at a dotted path (numeric segments index arrays), or nullptr.
+}  // namespace
+
 const json* at_path(const json& doc, const std::string& path) {
   const json* node = &doc;
   std::stringstream stream(path);
@@ -118,6 +142,8 @@ const json* at_path(const json& doc, const std::string& path) {
   }
   return node;
 }
+
+namespace {
 
 std::optional<json> read_json(const fs::path& path) {
   json doc;
@@ -290,7 +316,8 @@ SummaryTable summarize(const fs::path& dir, int window) {
   for (const auto& run : runs)
     for (const auto& [key, value] : run.flat) all.insert(key);
   for (const auto& key : all) {  // sorted
-    if (key == "seed" || std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
+    if (key == "seed" || key == "label" || std::find(keys.begin(), keys.end(), key) != keys.end())
+      continue;
     bool differs = false;
     for (const auto& run : runs) {
       auto it = run.flat.find(key);
@@ -304,7 +331,7 @@ SummaryTable summarize(const fs::path& dir, int window) {
     if (differs) keys.push_back(key);
   }
 
-  table.header = {"run"};
+  table.header = {"run", "label"};
   table.header.insert(table.header.end(), keys.begin(), keys.end());
   for (const char* column :
        {"seed", "status", "steps", "epochs", "train_loss", "train_accuracy", "test_loss",
@@ -313,7 +340,9 @@ SummaryTable summarize(const fs::path& dir, int window) {
     table.header.emplace_back(column);
 
   for (const auto& run : runs) {
-    std::vector<std::string> row{run.path.generic_string()};
+    const auto label = run.config.find("label");
+    std::vector<std::string> row{run.path.generic_string(),
+                                 label != run.config.end() && label->is_string() ? label->get<std::string>() : ""};
     for (const auto& key : keys) {
       const json* v = at_path(run.config, key);
       row.push_back(v == nullptr ? "" : value_text(*v));
@@ -346,10 +375,25 @@ SummaryTable summarize(const fs::path& dir, int window) {
     row.push_back(g.layers > 0 ? std::to_string(g.layers) : "");
     for (const auto& x : {g.first_layer_grad, g.last_layer_grad, g.first_layer_delta,
                           g.last_layer_delta, g.first_layer_grad_end, g.last_layer_grad_end})
-      row.push_back(number_text(x));
-    row.push_back(field_of(run.summary, "wall_time_seconds"));
+      row.push_back(mean_text(x, float32));
+    const auto wall = run.summary.find("wall_time_seconds");
+    row.push_back(wall != run.summary.end() && wall->is_number() ? rounded_text(wall->get<double>(), 6) : "");
     table.rows.push_back(std::move(row));
   }
+  // Rows in the order of the key columns (numbers by value: depth 2 before depth 10), then
+  // seed, then path.
+  const std::size_t first_key = 2, seed_column = 2 + keys.size();
+  auto less = [&](const std::string& a, const std::string& b) {
+    const auto x = parse_double(a), y = parse_double(b);
+    if (x && y && *x != *y) return *x < *y;
+    if (x.has_value() != y.has_value()) return x.has_value();  // numbers before text
+    return a < b;
+  };
+  std::stable_sort(table.rows.begin(), table.rows.end(), [&](const auto& a, const auto& b) {
+    for (std::size_t c = first_key; c <= seed_column; ++c)
+      if (a[c] != b[c]) return less(a[c], b[c]);
+    return a[0] < b[0];
+  });
   return table;
 }
 

@@ -1,7 +1,7 @@
 // `nnlab summarize`: one CSV row per run directory under a directory (a sweep's, or any), with the
 // config keys that vary, the final figures from summary.json and gradient-norm figures streamed
 // from grad_norms.csv. The columns are a contract (README "Sweeps"):
-//   run, <key columns>, seed, status, steps, epochs, train_loss, train_accuracy, test_loss,
+//   run, label, <key columns>, seed, status, steps, epochs, train_loss, train_accuracy, test_loss,
 //   test_accuracy, layers, first_layer_grad, last_layer_grad, first_layer_delta,
 //   last_layer_delta, first_layer_grad_end, last_layer_grad_end, wall_time_seconds
 #pragma once
@@ -10,6 +10,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace nnlab {
 
@@ -39,8 +41,13 @@ struct SummaryTable {
 
 // The table for every run under `dir`. Key columns: the keys of dir/manifest.json (a sweep's, in
 // sweep order), then every other config key whose value differs between the runs (sorted);
-// never "seed", which has its own column. Throws IoError when `dir` is not a directory.
+// never "seed", which has its own column, nor "label" (the second column: config.json's label).
+// Rows are sorted by the key columns (numbers by value), then seed, then path. Throws IoError
+// when `dir` is not a directory.
 SummaryTable summarize(const std::filesystem::path& dir, int window);
+
+// The value at a dotted config path (numeric segments index arrays), or nullptr.
+const nlohmann::json* at_path(const nlohmann::json& doc, const std::string& path);
 
 // RFC 4180 CSV: fields holding a comma, a quote or a line break are quoted.
 std::string to_csv(const SummaryTable& table);

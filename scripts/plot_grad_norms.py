@@ -20,6 +20,7 @@ from matplotlib import colors as mcolors  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 import nnlab_plot_diagnostics  # noqa: E402  (quantiles, ridge, update-ratio)
+import nnlab_plot_compare  # noqa: E402  (overlays of several runs: profile, curves, ...)
 
 
 class InputError(Exception):
@@ -53,7 +54,15 @@ def number(text):
 
 
 def run_name(run_dir):
-    """The run's `name` from summary.json, else the directory's name."""
+    """The run's `label` from config.json, else its `name` from summary.json, with the
+    directory's name; else the directory's name."""
+    try:
+        with open(os.path.join(run_dir, "config.json")) as f:
+            label = json.load(f).get("label")
+        if isinstance(label, str) and label:
+            return f"{label} ({os.path.basename(os.path.normpath(run_dir))})"
+    except (OSError, ValueError, AttributeError):
+        pass
     try:
         with open(os.path.join(run_dir, "summary.json")) as f:
             name = json.load(f).get("name")
@@ -366,7 +375,8 @@ def plot_sweep(args):
     header, rows = read_csv(args.summary, [])
     if not header:
         raise InputError(f"{args.summary}: empty file (expected `nnlab summarize DIR` output)")
-    wanted = [args.x, args.y] + ([args.by] if args.by else [])
+    by_keys = args.by or []
+    wanted = [args.x, args.y] + by_keys
     filters = []
     for w in args.where:
         key, sep, value = w.partition("=")
@@ -382,16 +392,26 @@ def plot_sweep(args):
     if not rows:
         raise InputError(f"{args.summary}: no rows" + (" match --where" if filters else ""))
 
-    # Key columns other than x/by that vary inside one point would be averaged silently.
-    keys = header[1:header.index("seed")] if "seed" in header else []
-    others = [k for k in keys if k not in (args.x, args.by) and k not in dict(filters)]
+    # Key columns other than x/by that vary inside one point would be averaged: refused unless
+    # --average says so.
+    keys = [k for k in (header[1:header.index("seed")] if "seed" in header else []) if k != "label"]
+    others = [k for k in keys if k != args.x and k not in by_keys and k not in dict(filters)]
+
+    def by_of(r):
+        if len(by_keys) == 1:
+            return r[by_keys[0]]
+        return ", ".join(f"{k.split('.')[-1]}={r[k]}" for k in by_keys)
     groups = {}
     for r in rows:
-        groups.setdefault((r[args.by] if args.by else "", r[args.x]), []).append(r)
+        groups.setdefault((by_of(r) if by_keys else "", r[args.x]), []).append(r)
     mixed = sorted({k for g in groups.values() for k in others if len({r[k] for r in g}) > 1})
+    if mixed and not args.average:
+        raise InputError(f"each point would average runs with different values of "
+                         f"{', '.join(mixed)}: add them to --by, fix them with --where KEY=VALUE, "
+                         f"or pass --average to average over them")
     if mixed:
-        print(f"note: each point averages over different values of {', '.join(mixed)}; "
-              f"fix them with --where KEY=VALUE or split them with --by", file=sys.stderr)
+        print(f"note: each point averages over different values of {', '.join(mixed)} (--average)",
+              file=sys.stderr)
 
     xs_raw = [r[args.x] for r in rows if r[args.x] != ""]
     numeric_x = bool(xs_raw) and all(is_number(v) for v in xs_raw)
@@ -401,8 +421,8 @@ def plot_sweep(args):
     else:
         x_values = list(dict.fromkeys(xs_raw))  # categories, in the CSV's order
         x_pos = {v: i for i, v in enumerate(x_values)}
-    by_values = list(dict.fromkeys(r[args.by] for r in rows)) if args.by else [""]
-    if args.by and all(is_number(v) for v in by_values if v != ""):
+    by_values = list(dict.fromkeys(by_of(r) for r in rows)) if by_keys else [""]
+    if len(by_keys) == 1 and all(is_number(v) for v in by_values if v != ""):
         by_values.sort(key=lambda v: float(v) if v != "" else math.inf)
         cmap = plt.get_cmap("viridis")
         colors = {v: cmap(0.85 * i / max(len(by_values) - 1, 1)) for i, v in enumerate(by_values)}
@@ -439,7 +459,7 @@ def plot_sweep(args):
         if diverged_x:
             ax.plot(diverged_x, np.ones(len(diverged_x)), ls="none", marker="x", ms=8, mew=1.8,
                     color=colors[b], transform=ax.get_xaxis_transform(), clip_on=False)
-        label = f"{b}" if args.by else None
+        label = f"{b}" if by_keys else None
         if not np.isfinite(mean).any():
             handles += ax.plot([], [], marker="o", ls="-" if numeric_x else "none",
                                color=colors[b], label=label)  # still in the legend
@@ -480,8 +500,8 @@ def plot_sweep(args):
     ax.grid(True, which="major", alpha=0.3)
     if args.logy:
         ax.grid(True, which="minor", axis="y", alpha=0.1)
-    if args.by:
-        ax.legend(handles=handles, title=args.by, fontsize="small")
+    if by_keys:
+        ax.legend(handles=handles, title=", ".join(by_keys), fontsize="small")
     notes = []
     if dropped_nonfinite:
         notes.append(f"{dropped_nonfinite} run(s) with nan/inf {args.y} left out (x on the top edge)")
@@ -492,11 +512,12 @@ def plot_sweep(args):
                     textcoords="offset points", fontsize="x-small", color="firebrick")
         print("note: " + "; ".join(notes), file=sys.stderr)
     where = ", ".join(f"{k}={v}" for k, v in filters)
-    ax.set_title(args.title or f"{args.y} against {args.x}" + (f" by {args.by}" if args.by else "")
-                 + (f" ({where})" if where else ""))
+    averaged = f"; averaged over {', '.join(mixed)}" if mixed else ""
+    ax.set_title(args.title or f"{args.y} against {args.x}" + (f" by {', '.join(by_keys)}" if by_keys else "")
+                 + (f" ({where}{averaged})" if where else (f" ({averaged[2:]})" if averaged else "")))
     stem = os.path.splitext(args.summary)[0]
     safe = lambda s: "".join(c if c.isalnum() or c in "._-" else "_" for c in s)  # noqa: E731
-    return fig, f"{stem}_{safe(args.y)}_vs_{safe(args.x)}" + (f"_by_{safe(args.by)}" if args.by else "") + ".png"
+    return fig, f"{stem}_{safe(args.y)}_vs_{safe(args.x)}" + (f"_by_{safe('_'.join(by_keys))}" if by_keys else "") + ".png"
 
 
 # --- command line -------------------------------------------------------------------------------
@@ -543,7 +564,11 @@ def parse_args(argv):
     sp.add_argument("summary", metavar="SUMMARY.csv")
     sp.add_argument("--x", required=True, metavar="KEY", help="column on the x axis, e.g. model.depth")
     sp.add_argument("--y", required=True, metavar="COLUMN", help="column on the y axis, e.g. first_layer_grad")
-    sp.add_argument("--by", metavar="KEY", help="one line per value of this column, e.g. model.init")
+    sp.add_argument("--by", nargs="+", metavar="KEY",
+                    help="one line per value (combination) of these columns, e.g. model.init")
+    sp.add_argument("--average", action="store_true",
+                    help="allow a point to average runs that differ in another key column "
+                         "(refused otherwise, exit 2)")
     sp.add_argument("--where", action="append", default=[], metavar="KEY=VALUE",
                     help="keep only rows whose KEY column is VALUE (repeatable)")
     sp.add_argument("--logy", action=argparse.BooleanOptionalAction, default=True,
@@ -551,7 +576,10 @@ def parse_args(argv):
     sp.add_argument("--logx", action="store_true", help="log x axis (numeric x only)")
     common(sp)
     nnlab_plot_diagnostics.add_parsers(sub, common, param_help)
-    return p.parse_args(argv)
+    compare_modes = nnlab_plot_compare.add_parsers(sub, common)
+    args = p.parse_args(argv)
+    args.compare = compare_modes.get(args.mode)
+    return args
 
 
 def main(argv):
@@ -559,10 +587,13 @@ def main(argv):
     modes = {"run": plot_run, "heatmap": plot_heatmap, "time": plot_time, "sweep": plot_sweep}
     modes.update(nnlab_plot_diagnostics.modes(sys.modules[__name__]))
     try:
-        fig, default_out = modes[args.mode](args)
+        if args.compare:
+            fig, default_out = args.compare(args, plt)
+        else:
+            fig, default_out = modes[args.mode](args)
         out = args.out or default_out
         fig.savefig(out, dpi=args.dpi)
-    except InputError as e:
+    except (InputError, nnlab_plot_compare.CompareError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except (csv.Error, UnicodeDecodeError, ValueError, KeyError) as e:  # a file that is not nnlab's

@@ -459,33 +459,33 @@ TEST_CASE("summarize: one row per run, varying keys, final figures, quoting") {
   SUBCASE("without a manifest: the differing keys, sorted") {
     const SummaryTable t = summarize(dir, 10);
     CHECK(t.header == std::vector<std::string>{
-        "run", "model.depth", "model.init", "seed", "status", "steps", "epochs", "train_loss",
+        "run", "label", "model.depth", "model.init", "seed", "status", "steps", "epochs", "train_loss",
         "train_accuracy", "test_loss", "test_accuracy", "layers", "first_layer_grad",
         "last_layer_grad", "first_layer_delta", "last_layer_delta", "first_layer_grad_end",
         "last_layer_grad_end", "wall_time_seconds"});
     REQUIRE(t.rows.size() == 3);
-    CHECK(t.rows[0] == std::vector<std::string>{"depth=1,init=he_normal,seed=0", "1", "he_normal",
+    CHECK(t.rows[0] == std::vector<std::string>{"depth=1,init=he_normal,seed=0", "", "1", "he_normal",
                                                 "0", "running", "", "", "", "", "", "", "", "",
                                                 "", "", "", "", "", ""});
     CHECK(t.rows[2] == std::vector<std::string>{
-        "depth=2,init=he_normal,seed=0", "2", "he_normal", "0", "completed", "12", "3", "0.1",
+        "depth=2,init=he_normal,seed=0", "", "2", "he_normal", "0", "completed", "12", "3", "0.1",
         "0.75", "0.2", "0.5", "2", "0.5", "2", "0.25", "1", "0.5", "2", "1.25"});
     const std::string csv = to_csv(t);
-    CHECK(csv.find("\n\"depth=1,init=xavier_normal,seed=1\",1,xavier_normal,1,completed,") !=
+    CHECK(csv.find("\n\"depth=1,init=xavier_normal,seed=1\",,1,xavier_normal,1,completed,") !=
           std::string::npos);
   }
   SUBCASE("with a manifest: its keys first, in sweep order, then other differing keys") {
     write(dir / "manifest.json", R"({"keys": ["model.init", "train.lr", "seed"]})");
     const SummaryTable t = summarize(dir, 10);
-    CHECK(std::vector<std::string>(t.header.begin(), t.header.begin() + 5) ==
-          std::vector<std::string>{"run", "model.init", "train.lr", "model.depth", "seed"});
-    CHECK(t.rows[1][2] == "0.1");
+    CHECK(std::vector<std::string>(t.header.begin(), t.header.begin() + 6) ==
+          std::vector<std::string>{"run", "label", "model.init", "train.lr", "model.depth", "seed"});
+    CHECK(t.rows[1][3] == "0.1");
   }
   SUBCASE("a run directory given directly is the run \".\"") {
     const SummaryTable t = summarize(dir / "depth=2,init=he_normal,seed=0", 10);
     REQUIRE(t.rows.size() == 1);
     CHECK(t.rows[0][0] == ".");
-    CHECK(t.header[1] == "seed");  // one run: nothing differs
+    CHECK(t.header[2] == "seed");  // one run: nothing differs
   }
   SUBCASE("quoting") {
     SummaryTable t;
@@ -494,4 +494,33 @@ TEST_CASE("summarize: one row per run, varying keys, final figures, quoting") {
     CHECK(to_csv(t) == "a,b\n\"x,y\",\"say \"\"hi\"\"\"\n,\"[1,2]\"\n");
   }
   CHECK_THROWS_AS(summarize(dir / "nowhere", 10), IoError);
+}
+
+TEST_CASE("summarize: label column, numeric order of key columns, short numbers") {
+  const fs::path dir = test::fresh_dir("sweep_summarize_order");
+  const json done = json::parse(R"({"status": "completed", "steps": 1, "epochs": 1,
+      "final": {"epoch": 1, "train_loss": 0.5}, "wall_time_seconds": 0.12420765350000001})");
+  // Means of float64 norms: (0.1 + 0.2) / 2 is 0.15000000000000002 in binary.
+  const std::string norms = "step,layer,param,grad_norm,value_norm\n1,1,W,0.1,1\n2,1,W,0.2,1\n"
+                            "1,2,W,1,1\n2,2,W,1,1\n";
+  for (int depth : {10, 2, 4}) {
+    json c = json::parse(R"({"name": "x", "seed": 0, "dtype": "float64", "model": {}})");
+    c["model"]["depth"] = depth;
+    if (depth == 4) c["label"] = "four layers";
+    fake_run(dir / ("depth=" + std::to_string(depth)), c, done, norms);
+  }
+  const SummaryTable t = summarize(dir, 10);
+  REQUIRE(t.rows.size() == 3);
+  const auto col = [&](const std::string& name) {
+    return static_cast<std::size_t>(std::find(t.header.begin(), t.header.end(), name) - t.header.begin());
+  };
+  CHECK(t.header[1] == "label");
+  CHECK(col("model.depth") == 2);
+  CHECK(t.rows[0][col("model.depth")] == "2");   // 2, 4, 10: by value, not as text
+  CHECK(t.rows[1][col("model.depth")] == "4");
+  CHECK(t.rows[2][col("model.depth")] == "10");
+  CHECK(t.rows[1][1] == "four layers");
+  CHECK(t.rows[0][1] == "");
+  CHECK(t.rows[0][col("first_layer_grad")] == "0.15");
+  CHECK(t.rows[0][col("wall_time_seconds")] == "0.124208");
 }

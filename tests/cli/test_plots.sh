@@ -88,8 +88,60 @@ plot sweep summary.csv --x model.depth --y last_layer_grad --where model.init=he
 check "sweep --where, no --by: a PNG" png where.png
 check "sweep --where: no note about mixed keys" test ! "$(grep -c "note: each point" err)" -gt 0
 plot sweep summary.csv --x model.depth --y last_layer_grad --out mixed.png
-check "sweep averaging over another swept key: a note says so" \
-  grep -q "note: each point averages over different values of model.init" err
+check "sweep averaging over another swept key: refused, exit 2" test "$code" -eq 2 -a ! -e mixed.png
+check "sweep averaging over another swept key: names the key" \
+  grep -q "each point would average runs with different values of model.init" err
+plot sweep summary.csv --x model.depth --y last_layer_grad --average --out mixed.png
+check "sweep --average: allowed, a PNG" png mixed.png
+check "sweep --average: a note says so" grep -q "note: each point averages over different values of model.init" err
+plot sweep summary.csv --x model.depth --y last_layer_grad --by model.init model.width --out by2.png
+check "sweep --by two keys: a PNG" png by2.png
+
+# Overlays of several runs on one axis (scripts/nnlab_plot_compare.py).
+plot profile tiny --param delta --out profile.png
+check "profile of a sweep: a PNG" png profile.png
+plot profile tiny --where model.init=he_normal --first 2 --param W --no-average --out profile2.png
+check "profile --where --first --no-average: a PNG" png profile2.png
+plot curves tiny mlp diverged --metric test_loss --out curves.png
+check "curves of runs and a sweep: a PNG" png curves.png
+check "plot titles: a run's label from config.json" "$PY" - "$ROOT/scripts" <<'PY'
+import json, os, shutil, sys
+sys.path.insert(0, sys.argv[1])
+import plot_grad_norms as p
+shutil.copytree("mlp", "labelled")
+c = json.load(open("labelled/config.json"))
+c["label"] = "six sigmoid layers"
+json.dump(c, open("labelled/config.json", "w"))
+assert p.run_name("labelled") == "six sigmoid layers (labelled)", p.run_name("labelled")
+import nnlab_plot_compare as cmp
+groups, _ = cmp.group_runs(["labelled", "mlp"])
+assert [g.label for g in groups][0] == "six sigmoid layers", [g.label for g in groups]
+PY
+plot curves mlp diverged --grad-norm --out curves_gn.png
+check "curves --grad-norm: a PNG" png curves_gn.png
+plot activations tiny --out act.png
+check "activations: a PNG" png act.png
+plot time-profile rnn rnn --out tprofile.png
+check "time-profile: a PNG" png tprofile.png
+plot time-profile mlp --out bad.png
+check "time-profile of an MLP: exit 2" test "$code" -eq 2 -a ! -e bad.png
+check "time-profile of an MLP: says why" grep -q "needs recurrent runs" err
+plot profile tiny --where model.init=nothing --out bad.png
+check "profile matching no run: exit 2" test "$code" -eq 2 -a ! -e bad.png
+plot profile tiny --step 999 --out bad.png
+check "profile of a step not logged: exit 2" test "$code" -eq 2 -a ! -e bad.png
+check "compare labels: a grid's runs by every key they differ in, seeds averaged" \
+  "$PY" - "$ROOT/scripts" tiny <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import nnlab_plot_compare as c
+groups, common = c.group_runs(c.expand_runs([sys.argv[2]]))
+labels = sorted(g.label for g in groups)
+assert labels == sorted(f"depth={d}, init={i}" for d in (2, 4, 6)
+                        for i in ("he_normal", "xavier_normal")), labels
+assert all(len(g.runs) == 2 for g in groups), [g.runs for g in groups]
+assert common["model.activation"] == "sigmoid", common
+PY
 
 # A sweep where some runs' figures are nan or inf (diverged) and some empty (not applicable).
 "$PY" - <<'PY'

@@ -113,7 +113,7 @@ check "--list --pending lists nothing when every run is finished" test ! -s out
 run summarize "$T"
 check "summarize exits 0" test "$code" -eq 0
 check "summarize columns" test "$(head -1 out)" = \
-  "run,model.depth,model.init,model.width,seed,status,steps,epochs,train_loss,train_accuracy,test_loss,test_accuracy,layers,first_layer_grad,last_layer_grad,first_layer_delta,last_layer_delta,first_layer_grad_end,last_layer_grad_end,wall_time_seconds"
+  "run,label,model.depth,model.init,model.width,seed,status,steps,epochs,train_loss,train_accuracy,test_loss,test_accuracy,layers,first_layer_grad,last_layer_grad,first_layer_delta,last_layer_delta,first_layer_grad_end,last_layer_grad_end,wall_time_seconds"
 check "summarize: one row per run" test "$(($(wc -l <out) - 1))" -eq 8
 cp out summary.csv
 check "summarize rows hold the runs' figures" $PY - "$WORK/summary.csv" <<'PY'
