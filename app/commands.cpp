@@ -53,6 +53,22 @@ void add_config_options(CLI::App* cmd, std::string& config, std::vector<std::str
       ->allow_extra_args(false);
 }
 
+// The rest of the end-of-run line: accuracy, the test split, and how much weaker the first
+// layer's gradient was than the output layer's at the last logged step.
+template <typename T>
+std::string final_summary(const EvalInfo& e, const Progress<T>& progress) {
+  std::string out;
+  if (e.classification) out += fmt::format(" acc {:.4f}", e.train_accuracy);
+  if (e.has_test) {
+    out += fmt::format(", test loss {:.6g}", e.test_loss);
+    if (e.classification) out += fmt::format(" acc {:.4f}", e.test_accuracy);
+  }
+  if (progress.ratio_step() > 0)
+    out += fmt::format("; |dL/dW| layer 1/last {:.3g} (step {})", progress.grad_ratio(),
+                       progress.ratio_step());
+  return out;
+}
+
 template <typename T>
 int train_as(const Config& config, const TrainOptions& options, const CommonOptions& common,
              const nlohmann::json& meta) {
@@ -84,11 +100,11 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   for (const StepRange range : chunks(experiment.train.steps(), config.train.truncation))
     updating_chunks += chunk_has_target(experiment.train.y, range) ? 1 : 0;
   const long steps_per_epoch = batches * updating_chunks;
-  TrainResult result;
-  {
-    Progress<T> progress(steps_per_epoch * config.train.epochs, config.train.epochs, common.quiet);
-    result = run_experiment(experiment, dir, train_options, {&progress}, meta, resume);
-  }
+  Progress<T> progress(*experiment.model, steps_per_epoch * config.train.epochs,
+                       config.train.epochs, common.quiet);
+  const TrainResult result =
+      run_experiment(experiment, dir, train_options, {&progress}, meta, resume);
+  progress.finish();
   std::printf("%s\n", dir.c_str());
   std::fflush(stdout);
   if (const int sig = g_stop_signal.load(); sig != 0 && result.status != RunStatus::interrupted) {
@@ -101,8 +117,8 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   }
   switch (result.status) {
     case RunStatus::completed:
-      spdlog::info("completed {} steps; final train loss {:.6g}", result.steps,
-                   result.last_eval.train_loss);
+      spdlog::info("completed {} steps; final train loss {:.6g}{}", result.steps,
+                   result.last_eval.train_loss, final_summary(result.last_eval, progress));
       return kCompleted;
     case RunStatus::diverged:
       spdlog::error("diverged at step {}: {}{}", result.diverged_step,

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "predict_command.h"
 #include "sweep_commands.h"
 
 int main(int argc, char** argv) {
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   SummarizeOptions summarize;
   CLI::App* sweep_cmd = setup_sweep(app, sweep);
   CLI::App* summarize_cmd = setup_summarize(app, summarize);
+  PredictOptions predict;
+  CLI::App* predict_cmd = setup_predict(app, predict);
 
   try {
     app.parse(argc, argv);
@@ -51,5 +54,6 @@ int main(int argc, char** argv) {
   if (gradcheck_cmd->parsed()) return run_gradcheck(gradcheck);
   if (sweep_cmd->parsed()) return run_sweep(sweep, common, argv[0]);
   if (summarize_cmd->parsed()) return run_summarize(summarize);
+  if (predict_cmd->parsed()) return run_predict(predict);
   return kBadInput;
 }
