@@ -3,6 +3,8 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 
 #include <spdlog/spdlog.h>
 
@@ -56,6 +58,11 @@ int run_predict(const PredictOptions& options) {
     if (options.out.empty()) {
       std::fwrite(csv.data(), 1, csv.size(), stdout);
       if (std::fflush(stdout) != 0) throw IoError("cannot write the predictions to stdout");
+    } else if (std::error_code ec; std::filesystem::exists(options.out, ec) &&
+                                   !std::filesystem::is_regular_file(options.out, ec)) {
+      // A device or pipe (/dev/stdout, a FIFO) is written into, never renamed over.
+      std::ofstream out(options.out, std::ios::binary);
+      if (!(out << csv) || !out.flush()) throw IoError("cannot write " + options.out);
     } else {
       write_file_atomic(options.out, csv);
     }

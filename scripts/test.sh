@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 # sweep tests run scripts/sweep_parallel.sh with; python3-matplotlib and gnuplot-nox: the plot
 # scripts, which tests/cli/test_plots.sh runs; slurmctld, slurmd, slurm-client, munge: the
 # one-node Slurm cluster tests/cli/test_slurm.sh starts (scripts/slurm_local_cluster.sh) to run a
-# sweep as an array job.
+# sweep as an array job; tmux: the terminal tests/cli/test_live_view.sh runs train's live view in.
 scripts/install_deps.sh python3-torch parallel python3-matplotlib gnuplot-nox slurmctld slurmd \
-  slurm-client munge
+  slurm-client munge tmux
 scripts/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2
