@@ -3,7 +3,6 @@
 
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -12,7 +11,6 @@
 #include <spdlog/spdlog.h>
 
 #include "errors.h"
-#include "experiment.h"
 
 namespace nnlab::cli {
 
@@ -44,16 +42,6 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   ConfigContext context;
   context.base_dir = fs::absolute(fs::path(path)).parent_path();
   context.default_name = fs::path(path).stem().string();
-  // A run started with --set is named after its overrides too (unless one of them is `name`).
-  const bool named = std::any_of(overrides.begin(), overrides.end(), [](const std::string& o) {
-    return o.rfind("name=", 0) == 0;
-  });
-  if (!named && !overrides.empty()) {
-    if (doc.contains("name") && doc["name"].is_string() && !doc["name"].get<std::string>().empty())
-      doc["name"] = default_run_name(doc["name"].get<std::string>(), overrides);
-    else
-      context.default_name = default_run_name(context.default_name, overrides);
-  }
   return parse_config(doc, context);
 }
 

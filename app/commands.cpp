@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -216,6 +217,11 @@ int run_train(const TrainOptions& options, const CommonOptions& common, int argc
       if (options.config.empty())
         throw ConfigError("CONFIG", "give a config file to train, or --resume RUN_DIR");
       config = load_config(options.config, options.overrides);
+      // A run whose directory nnlab names is named after its --set overrides too (unless one of
+      // them is the name). With --out (sweeps, scripts) the caller names it; nothing changes.
+      const bool named = std::any_of(options.overrides.begin(), options.overrides.end(),
+                                     [](const std::string& o) { return o.rfind("name=", 0) == 0; });
+      if (options.out.empty() && !named) config.name = default_run_name(config.name, options.overrides);
     }
     const nlohmann::json meta = run_meta(config, argc, argv);
     return config.dtype == DType::float64 ? train_as<double>(config, options, common, meta)

@@ -61,4 +61,20 @@ check "off a TTY stderr has no escape sequences" bash -c "! grep -q $'\033' plai
 check "off a TTY no view lines" bash -c "! grep -q '^step \|log scale' plain.err"
 check "off a TTY the end-of-run line" grep -q '^info: completed 32 steps; final train loss .* test loss .*layer 1/last' plain.err
 
+# The default run name of a run started with --set shows its overrides (item 3 of issue 9);
+# explicit names, --out and runs without --set are named as before.
+mkdir named && cd named
+"$NNLAB" train "$ROOT/configs/quickstart.json" -q --set train.epochs=1 --set model.init=he_normal \
+  --set data.noise=0.2 >dir.txt
+check "--set: the run directory is named after the overrides" \
+  grep -Eq '^runs/quickstart_epochs=1,init=he_normal,noise=0\.2-[0-9]{8}-[0-9]{6}$' dir.txt
+check "--set: config.json's name too" grep -q '"name": "quickstart_epochs=1,init=he_normal,noise=0.2"' "$(cat dir.txt)/config.json"
+"$NNLAB" train "$ROOT/configs/quickstart.json" -q --set train.epochs=1 --set name=mine >dir.txt
+check "--set name=...: that name" grep -Eq '^runs/mine-[0-9]{8}-[0-9]{6}$' dir.txt
+"$NNLAB" train "$ROOT/configs/quickstart.json" -q --set "log.dir=$WORK/named/deep" \
+  --set train.epochs=1 >dir.txt
+check "a value with '/' stays one directory level" \
+  bash -c "[ \"\$(dirname \"\$(cat dir.txt)\")\" = '$WORK/named/deep' ]"
+cd "$WORK"
+
 finish test_live_view
