@@ -165,7 +165,7 @@ void Progress<T>::draw() {
   const int every = (layers + available - 1) / available;
   put(f, "|dL/dW| per layer (* output), log scale 1e%+d .. 1e%+d", static_cast<int>(lo),
       static_cast<int>(hi));
-  if (every > 1) put(f, ", every %d. of %d", every, layers);
+  if (every > 1) put(f, ", 1 in %d of %d shown", every, layers);
   end_line();
   const int bar = std::max(10, width - 22);
   for (int l = 1; l <= layers; ++l) {
