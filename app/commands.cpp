@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -56,6 +57,22 @@ void add_config_options(CLI::App* cmd, std::string& config, std::vector<std::str
       ->allow_extra_args(false);
 }
 
+// The rest of the end-of-run line: accuracy, the test split, and how much weaker the first
+// layer's gradient was than the output layer's at the last logged step.
+template <typename T>
+std::string final_summary(const EvalInfo& e, const Progress<T>& progress) {
+  std::string out;
+  if (e.classification) out += fmt::format(" acc {:.4f}", e.train_accuracy);
+  if (e.has_test) {
+    out += fmt::format(", test loss {:.6g}", e.test_loss);
+    if (e.classification) out += fmt::format(" acc {:.4f}", e.test_accuracy);
+  }
+  if (progress.ratio_step() > 0)
+    out += fmt::format("; |dL/dW| layer 1/last {:.3g} (step {})", progress.grad_ratio(),
+                       progress.ratio_step());
+  return out;
+}
+
 template <typename T>
 int train_as(const Config& config, const TrainOptions& options, const CommonOptions& common,
              const nlohmann::json& meta) {
@@ -98,11 +115,11 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   for (const StepRange range : chunks(experiment.train.steps(), config.train.truncation))
     updating_chunks += chunk_has_target(experiment.train.y, range) ? 1 : 0;
   const long steps_per_epoch = batches * updating_chunks;
-  TrainResult result;
-  {
-    Progress<T> progress(steps_per_epoch * config.train.epochs, config.train.epochs, common.quiet);
-    result = run_experiment(experiment, dir, train_options, {&progress}, meta, resume);
-  }
+  Progress<T> progress(*experiment.model, steps_per_epoch * config.train.epochs,
+                       config.train.epochs, common.quiet);
+  const TrainResult result =
+      run_experiment(experiment, dir, train_options, {&progress}, meta, resume);
+  progress.finish();
   std::printf("%s\n", dir.c_str());
   std::fflush(stdout);
   if (result.status != RunStatus::interrupted) report_diagnosis(dir);
@@ -116,8 +133,8 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   }
   switch (result.status) {
     case RunStatus::completed:
-      spdlog::info("completed {} steps; final train loss {:.6g}", result.steps,
-                   result.last_eval.train_loss);
+      spdlog::info("completed {} steps; final train loss {:.6g}{}", result.steps,
+                   result.last_eval.train_loss, final_summary(result.last_eval, progress));
       return kCompleted;
     case RunStatus::diverged:
       spdlog::error("diverged at step {}: {}{}", result.diverged_step,
@@ -222,6 +239,11 @@ int run_train(const TrainOptions& options, const CommonOptions& common, int argc
       if (options.config.empty())
         throw ConfigError("CONFIG", "give a config file to train, or --resume RUN_DIR");
       config = load_config(options.config, options.overrides);
+      // A run whose directory nnlab names is named after its --set overrides too (unless one of
+      // them is the name). With --out (sweeps, scripts) the caller names it; nothing changes.
+      const bool named = std::any_of(options.overrides.begin(), options.overrides.end(),
+                                     [](const std::string& o) { return o.rfind("name=", 0) == 0; });
+      if (options.out.empty() && !named) config.name = default_run_name(config.name, options.overrides);
       // Before anything is allocated or created (a resumed run was checked when it started).
       const RunEstimate estimate = estimate_run(config);
       spdlog::debug("estimated memory {}, logs {}, checkpoint {}",

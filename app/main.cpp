@@ -15,6 +15,7 @@
 #include "config_commands.h"
 #include "commands.h"
 #include "diagnose_command.h"
+#include "predict_command.h"
 #include "sweep_commands.h"
 #include "lab_command.h"
 
@@ -55,6 +56,8 @@ int main(int argc, char** argv) {
   CLI::App* diagnose_cmd = setup_diagnose(app, diagnose);
   LabOptions lab;
   CLI::App* lab_cmd = setup_lab(app, lab);
+  PredictOptions predict;
+  CLI::App* predict_cmd = setup_predict(app, predict);
 
   try {
     app.parse(argc, argv);
@@ -79,5 +82,6 @@ int main(int argc, char** argv) {
   if (completion_cmd->parsed()) return run_completion(completion, app);
   if (diagnose_cmd->parsed()) return run_diagnose(diagnose);
   if (lab_cmd->parsed()) return run_lab(lab, common, argv[0]);
+  if (predict_cmd->parsed()) return run_predict(predict);
   return kBadInput;
 }

@@ -155,6 +155,25 @@ std::string read_data_file(const std::string& path) {
   return text.str();
 }
 
+// z-scores each feature with the training split's mean and population std; a constant feature
+// (std < 1e-12) is only centred.
+FeatureScaling feature_scaling(const Mat<double>& x_train) {
+  FeatureScaling s;
+  const Eigen::Index n = x_train.cols();
+  s.mean = x_train.rowwise().mean();
+  s.scale = ((x_train.colwise() - s.mean).array().square().rowwise().sum() /
+             static_cast<double>(n))
+                .sqrt()
+                .matrix();
+  for (Eigen::Index f = 0; f < s.scale.size(); ++f)
+    if (!(s.scale(f) >= 1e-12)) s.scale(f) = 1.0;
+  return s;
+}
+
+void FeatureScaling::apply(Mat<double>& x) const {
+  x = (x.colwise() - mean).array().colwise() / scale.array();
+}
+
 namespace {
 
 bool is_space(char c) { return c == ' ' || c == '\t'; }
@@ -334,23 +353,15 @@ void label_classes(const CsvFile& file, std::size_t target, const std::string& p
                                          "\" of " + path);
 }
 
-// z-scores each feature with the training split's mean and population std; a constant feature
-// (std < 1e-12) is only centred. A feature whose mean, std or z-scores overflow double (values
-// near 1e308) is a data error naming its column, not a column of zeros or NaNs.
+// z-scores each feature with the training split's mean and population std (feature_scaling); a
+// constant feature (std < 1e-12) is only centred. A feature whose mean, std or z-scores overflow
+// double (values near 1e308) is a data error naming its column, not a column of zeros or NaNs.
 void standardize(Dataset& d, const std::string& path) {
-  const Eigen::Index n = d.x_train.cols();
-  const Vec<double> mean = d.x_train.rowwise().mean();
-  Vec<double> scale =
-      ((d.x_train.colwise() - mean).array().square().rowwise().sum() / static_cast<double>(n))
-          .sqrt()
-          .matrix();
-  for (Eigen::Index f = 0; f < scale.size(); ++f)
-    if (!(scale(f) >= 1e-12)) scale(f) = 1.0;
-  for (Mat<double>* x : {&d.x_train, &d.x_test})
-    *x = (x->colwise() - mean).array().colwise() / scale.array();
-  for (Eigen::Index f = 0; f < scale.size(); ++f) {
-    if (std::isfinite(mean(f)) && std::isfinite(scale(f)) && d.x_train.row(f).allFinite() &&
-        d.x_test.row(f).allFinite())
+  const FeatureScaling scaling = feature_scaling(d.x_train);
+  for (Mat<double>* x : {&d.x_train, &d.x_test}) scaling.apply(*x);
+  for (Eigen::Index f = 0; f < scaling.scale.size(); ++f) {
+    if (std::isfinite(scaling.mean(f)) && std::isfinite(scaling.scale(f)) &&
+        d.x_train.row(f).allFinite() && d.x_test.row(f).allFinite())
       continue;
     const std::string& column = d.feature_names[static_cast<std::size_t>(f)];
     throw ConfigError("data.path", path + ": column \"" + column +
@@ -386,6 +397,7 @@ Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
   const auto features = static_cast<Eigen::Index>(file.header.size() - 1);
   for (std::size_t c = 0; c < file.header.size(); ++c)
     if (c != target) d.feature_names.push_back(file.header[c]);
+  d.target_name = file.header[target];
 
   Mat<double> x(features, n);
   std::vector<std::optional<double>> numbers(file.rows());
@@ -490,6 +502,42 @@ bool generator_task(const DataConfig& config, Task& task, int& num_classes) {
       return false;
   }
   return false;
+}
+
+Mat<double> read_features(const std::string& path,
+                          const std::vector<std::string>& feature_names,
+                          const std::vector<std::string>& ignored) {
+  const CsvFile file = read_csv(path);
+  std::vector<std::size_t> columns;  // file column of each feature, in the features' order
+  for (const auto& name : feature_names) {
+    const auto it = std::find(file.header.begin(), file.header.end(), name);
+    if (it == file.header.end())
+      throw DataError(path + ": no feature column \"" + name + "\" (the run was trained on " +
+                      std::to_string(feature_names.size()) + " features: " +
+                      join_names(feature_names) + "; the file has: " + join_names(file.header) +
+                      ")");
+    columns.push_back(static_cast<std::size_t>(it - file.header.begin()));
+  }
+  for (const auto& name : file.header)
+    if (std::find(feature_names.begin(), feature_names.end(), name) == feature_names.end() &&
+        std::find(ignored.begin(), ignored.end(), name) == ignored.end())
+      throw DataError(path + ": column \"" + name + "\" is not a feature of the run (features: " +
+                      join_names(feature_names) + ")");
+  if (!std::is_sorted(columns.begin(), columns.end()))
+    throw DataError(path + ": the feature columns are not in the training order (" +
+                    join_names(feature_names) + ")");
+  Mat<double> x(static_cast<Eigen::Index>(feature_names.size()),
+                static_cast<Eigen::Index>(file.rows.size()));
+  for (std::size_t r = 0; r < file.rows.size(); ++r)
+    for (std::size_t f = 0; f < columns.size(); ++f) {
+      const std::string& cell = file.rows[r].fields[columns[f]];
+      const auto value = parse_number(cell);
+      if (!value)
+        throw DataError(path + ":" + std::to_string(file.rows[r].number) + ": column \"" +
+                        feature_names[f] + "\": expected a number, got \"" + cell + "\"");
+      x(static_cast<Eigen::Index>(f), static_cast<Eigen::Index>(r)) = *value;
+    }
+  return x;
 }
 
 Dataset make_dataset(const DataConfig& config, std::uint64_t seed) {

@@ -1,7 +1,9 @@
 // Assembling an experiment from its config and running it into a run directory.
 #include "experiment.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <optional>
@@ -17,6 +19,7 @@
 #include "rnn.h"
 #include "rng.h"
 #include "run_log.h"
+#include "sweep.h"
 #include "weights.h"
 
 namespace nnlab {
@@ -122,6 +125,37 @@ std::string recorded_status(const std::filesystem::path& run_dir) {
   if (!summary.is_object() || !summary.contains("status") || !summary["status"].is_string())
     return "";
   return summary["status"].get<std::string>();
+}
+
+std::string default_run_name(const std::string& base, const std::vector<std::string>& overrides) {
+  SweepRun run;
+  std::vector<std::string> keys;
+  for (const std::string& assignment : overrides) {
+    const auto eq = assignment.find('=');
+    Override o;
+    o.key = assignment.substr(0, eq);
+    const std::string text = eq == std::string::npos ? "" : assignment.substr(eq + 1);
+    o.value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (o.value.is_discarded()) o.value = text;
+    const auto same = std::find_if(run.overrides.begin(), run.overrides.end(),
+                                   [&](const Override& p) { return p.key == o.key; });
+    if (same != run.overrides.end()) {
+      same->value = o.value;
+    } else {
+      run.overrides.push_back(o);
+      keys.push_back(o.key);
+    }
+  }
+  if (keys.empty()) return base;
+  std::string name = base + "_" + run_name(run, keys, key_labels(keys, false));
+  constexpr std::size_t kMaxBytes = 96;
+  if (name.size() > kMaxBytes) {
+    char hash[9];
+    std::snprintf(hash, sizeof hash, "%08llx",
+                  static_cast<unsigned long long>(fnv1a(name) & 0xffffffffull));
+    name = name.substr(0, kMaxBytes - 9) + "~" + hash;
+  }
+  return name;
 }
 
 std::uint64_t data_seed(const Config& config) {

@@ -51,6 +51,14 @@ std::string_view name_of(RunStatus status);
 // or "" when there is no readable summary.
 std::string recorded_status(const std::filesystem::path& run_dir);
 
+// The name of a run started with --set overrides (and no `--set name=`): `base` (the config's
+// `name`, else the config file's stem), '_' and the overrides as a sweep names its runs, each
+// key's last component: quickstart_depth=8,init=he_normal (a key set twice: its last value).
+// Characters of keys and values outside [A-Za-z0-9._+-] become '_'. Longer than 96 bytes, it is
+// cut and ends in '~' and 8 hex digits of a hash of the whole name. `base` alone without
+// overrides.
+std::string default_run_name(const std::string& base, const std::vector<std::string>& overrides);
+
 // The seed of the data streams: data.seed when given, else derived from the run's seed.
 std::uint64_t data_seed(const Config& config);
 

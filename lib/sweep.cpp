@@ -148,6 +148,8 @@ std::string sanitize(std::string_view text) {
   return out;
 }
 
+}  // namespace
+
 std::uint64_t fnv1a(std::string_view text) {
   std::uint64_t h = 14695981039346656037ull;
   for (unsigned char c : text) {
@@ -156,6 +158,8 @@ std::uint64_t fnv1a(std::string_view text) {
   }
   return h;
 }
+
+namespace {
 
 std::string read_text(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -87,6 +87,9 @@ std::vector<std::string> key_labels(const std::vector<std::string>& keys, bool w
 std::string run_name(const SweepRun& run, const std::vector<std::string>& keys,
                      const std::vector<std::string>& labels);
 
+// 64-bit FNV-1a of `text`: the hash that ends a shortened name.
+std::uint64_t fnv1a(std::string_view text);
+
 // What a run directory holds now.
 enum class RunState {
   absent,      // no config.json: the run starts from scratch (--out DIR --force)

@@ -133,6 +133,7 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
                                                 : std::min(config.batch_size, train_set.size());
   const std::vector<StepRange> ranges = chunks(train_set.steps(), config.truncation);
   StepInfo info;
+  std::vector<Mat<T>> carried;  // the model's state before an unlogged truncated chunk
   info.param_grad_norms.resize(params.size());
   info.param_update_norms.resize(params.size());
   // The weights before a logged step's update, for ||dW|| (allocated here, copied into on
@@ -212,6 +213,10 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
         info.epoch = epoch;
         info.log_layers = (info.step - 1) % log.every == 0;
         info.range = range;
+        // A chunk that starts from a carried state can only be recomputed (for the rows of a
+        // diverging step, below) from a copy of that state: one copy per unlogged chunk, taken
+        // only under truncated BPTT.
+        if (!info.log_layers && c > 0) carried = model.state();
         model.collect_stats(info.log_layers);
         model.forward(batch, range, /*training=*/true);
         long count = 0;
@@ -236,9 +241,25 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
         info.grad_norm_clipped = info.grad_norm * scale;
         result.steps = info.step;
 
+        const bool diverged = !std::isfinite(info.loss) || nonfinite_layer > 0;
+        if (diverged && !info.log_layers) {
+          // The diverging step always has its per-layer rows (whatever log.every says), so that
+          // plots can mark it: the same forward/backward again with statistics on. Training-mode
+          // forward updates batch norm's running statistics, which are put back afterwards.
+          std::vector<Buffer<T>> buffers = model.buffers();
+          if (c > 0)
+            model.set_state(carried);
+          else
+            model.reset_state(size);
+          model.collect_stats(true);
+          model.forward(batch, range, /*training=*/true);
+          chunk_loss(model, head, batch, range, true, count);
+          model.backward(batch, range);
+          model.buffers() = std::move(buffers);
+          info.log_layers = true;
+        }
         // Observers see the weights that produced this step's gradients, then the update runs.
         for (auto* o : observers) o->on_step(info, model);
-        const bool diverged = !std::isfinite(info.loss) || nonfinite_layer > 0;
         if (diverged) {
           result.status = RunStatus::diverged;
           result.diverged_step = info.step;

@@ -21,6 +21,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 import nnlab_plot_diagnostics  # noqa: E402  (quantiles, ridge, update-ratio)
 import nnlab_plot_compare  # noqa: E402  (overlays of several runs: profile, curves, ...)
+import nnlab_plot_boundary  # noqa: E402
 
 
 class InputError(Exception):
@@ -228,8 +229,14 @@ def plot_run(args):
             ax_loss.plot(steps[window - 1:], smooth, color="black", lw=1.2,
                          label=f"mean of {window} steps")
             ax_loss.legend(fontsize="x-small", loc="upper right", frameon=False)
-        else:
-            ax_loss.plot(steps, y, color="black", lw=1)
+        else:  # few points (a run that diverged at once): markers, so one finite point shows
+            ax_loss.plot(steps, y, color="black", lw=1,
+                         marker="o" if np.isfinite(y).sum() <= 30 else None, ms=4)
+        bad_loss = ~np.isfinite(loss[1])
+        if bad_loss.any():  # non-finite losses: an x on the top edge
+            ax_loss.plot(steps[bad_loss], np.ones(bad_loss.sum()), ls="none", marker="x", ms=7,
+                         mew=1.5, color="red", transform=ax_loss.get_xaxis_transform(),
+                         clip_on=False)
         if positive.size and positive.min() > 0 and positive.max() / positive.min() > 20:
             ax_loss.set_yscale("log")
         if bad_step is not None:
@@ -576,6 +583,7 @@ def parse_args(argv):
     sp.add_argument("--logx", action="store_true", help="log x axis (numeric x only)")
     common(sp)
     nnlab_plot_diagnostics.add_parsers(sub, common, param_help)
+    nnlab_plot_boundary.add_parser(sub, common)
     compare_modes = nnlab_plot_compare.add_parsers(sub, common)
     args = p.parse_args(argv)
     args.compare = compare_modes.get(args.mode)
@@ -584,7 +592,8 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
-    modes = {"run": plot_run, "heatmap": plot_heatmap, "time": plot_time, "sweep": plot_sweep}
+    modes = {"run": plot_run, "heatmap": plot_heatmap, "time": plot_time, "sweep": plot_sweep,
+             "boundary": lambda a: nnlab_plot_boundary.plot(a, plt, InputError, run_name)}
     modes.update(nnlab_plot_diagnostics.modes(sys.modules[__name__]))
     try:
         if args.compare:

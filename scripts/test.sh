@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # scripts, which tests/cli/test_plots.sh runs; slurmctld, slurmd, slurm-client, munge: the
 # one-node Slurm cluster tests/cli/test_slurm.sh starts (scripts/slurm_local_cluster.sh) to run a
 # sweep as an array job; python3-jsonschema and zsh: tests/cli/test_config_table.sh checks the
-# JSON Schemas and the zsh completion.
+# JSON Schemas and the zsh completion; tmux: the terminal tests/cli/test_live_view.sh runs train's
+# live view in.
 scripts/install_deps.sh python3-torch parallel python3-matplotlib gnuplot-nox slurmctld slurmd \
-  slurm-client munge python3-jsonschema zsh
+  slurm-client munge python3-jsonschema zsh tmux
 scripts/build.sh
 # Everything is installed above, so a test that would skip for a missing dependency fails here.
 NNLAB_TEST_NO_SKIP=1 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2

@@ -246,6 +246,63 @@ TEST_CASE("a diverging run stops cleanly with its logs intact") {
   CHECK(fs::exists(dir / "weights.json"));
 }
 
+TEST_CASE("the diverging step has its per-layer rows whatever log.every says") {
+  // Each diverging config runs twice: logging every step, and every 1000th. The step at which it
+  // diverges must have the same grad_norms.csv (and time_grad_norms.csv) rows in both, and the
+  // recomputation must leave the model as it was (weights.json, batch norm buffers included).
+  struct Case {
+    const char* name;
+    json doc;
+  };
+  const std::vector<Case> cases = {
+      {"mlp",
+       {{"data", {{"type", "sine"}, {"train_size", 64}, {"test_size", 16}}},
+        {"model", {{"depth", 3}, {"width", 16}, {"activation", "relu"}}},
+        {"train", {{"epochs", 50}, {"lr", 1e4}, {"batch_size", 16}}}}},
+      {"mlp_batch_norm",
+       {{"data", {{"type", "sine"}, {"train_size", 64}, {"test_size", 16}}},
+        {"model", {{"depth", 3}, {"width", 16}, {"activation", "relu"}, {"batch_norm", true}}},
+        {"train", {{"epochs", 50}, {"lr", 1e6}, {"batch_size", 16}}}}},
+      {"rnn_truncated",
+       {{"data", {{"type", "adding"}, {"length", 12}, {"train_size", 64}, {"test_size", 16}}},
+        {"model", {{"type", "rnn"}, {"depth", 1}, {"width", 8}}},
+        {"train", {{"epochs", 50}, {"lr", 1e6}, {"batch_size", 16}, {"truncation", 4}}}}}};
+  const auto rows_of_step = [](const fs::path& file, long step) {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& row : read_csv(file))
+      if (row[0] == std::to_string(step)) out.push_back(row);
+    return out;
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.name);
+    json every_step = c.doc, rarely = c.doc;
+    every_step["log"] = {{"every", 1}};
+    rarely["log"] = {{"every", 1000}};
+    const fs::path all_dir = fresh_dir(std::string("diverge_all_") + c.name);
+    const fs::path dir = fresh_dir(std::string("diverge_rows_") + c.name);
+    const TrainResult reference = run_into<double>(parse(every_step), all_dir);
+    const TrainResult r = run_into<double>(parse(rarely), dir);
+    REQUIRE(r.status == RunStatus::diverged);
+    REQUIRE(r.diverged_step > 1);  // a step that log.every skips
+    CHECK(reference.diverged_step == r.diverged_step);
+    const auto step_rows = rows_of_step(dir / "grad_norms.csv", r.diverged_step);
+    CHECK(step_rows.size() == rows_of_step(dir / "grad_norms.csv", 1).size());
+    CHECK(step_rows == rows_of_step(all_dir / "grad_norms.csv", r.diverged_step));
+    bool nonfinite = false;
+    for (const auto& row : step_rows) nonfinite |= row[3] == "nan" || row[3] == "inf";
+    CHECK(nonfinite);
+    // Only step 1 and the diverging step were logged.
+    CHECK(read_csv(dir / "grad_norms.csv").size() == 1 + 2 * step_rows.size());
+    if (std::string(c.name) == "rnn_truncated") {
+      const auto time_rows = rows_of_step(dir / "time_grad_norms.csv", r.diverged_step);
+      CHECK(!time_rows.empty());
+      CHECK(time_rows == rows_of_step(all_dir / "time_grad_norms.csv", r.diverged_step));
+    }
+    CHECK(read_csv(dir / "metrics.csv").back()[0] == std::to_string(r.diverged_step));
+    CHECK(slurp(dir / "weights.json") == slurp(all_dir / "weights.json"));
+  }
+}
+
 TEST_CASE("same config and seed give byte-identical files; another seed differs") {
   auto doc = json{{"seed", 3},
                   {"data", {{"type", "spirals"}, {"train_size", 100}, {"test_size", 50}}},
