@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "probe_command.h"
 #include "sweep_commands.h"
 
 int main(int argc, char** argv) {
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
   SummarizeOptions summarize;
   CLI::App* sweep_cmd = setup_sweep(app, sweep);
   CLI::App* summarize_cmd = setup_summarize(app, summarize);
+  ProbeCommandOptions probe;
+  CLI::App* probe_cmd = setup_probe(app, probe);
 
   try {
     app.parse(argc, argv);
@@ -51,5 +54,6 @@ int main(int argc, char** argv) {
   if (gradcheck_cmd->parsed()) return run_gradcheck(gradcheck);
   if (sweep_cmd->parsed()) return run_sweep(sweep, common, argv[0]);
   if (summarize_cmd->parsed()) return run_summarize(summarize);
+  if (probe_cmd->parsed()) return run_probe_command(probe, argc, argv);
   return kBadInput;
 }

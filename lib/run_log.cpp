@@ -23,21 +23,25 @@ constexpr CsvFile kCsvFiles[] = {
 }  // namespace
 
 template <typename T>
-RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent)
-    : RunLogger(dir, recurrent, nullptr) {}
+RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent, bool cell_norms)
+    : RunLogger(dir, recurrent, nullptr, cell_norms) {}
 
 template <typename T>
 RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
-                        const FileSizes& resume_at)
-    : RunLogger(dir, recurrent, &resume_at) {}
+                        const FileSizes& resume_at, bool cell_norms)
+    : RunLogger(dir, recurrent, &resume_at, cell_norms) {}
 
 template <typename T>
 RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
-                        const FileSizes* resume_at) {
+                        const FileSizes* resume_at, bool cell_norms)
+    : cell_norms_(cell_norms) {
   for (const CsvFile& f : kCsvFiles) {
-    if (!recurrent && std::string_view(f.name) == "time_grad_norms.csv") continue;
+    const bool time_file = std::string_view(f.name) == "time_grad_norms.csv";
+    if (!recurrent && time_file) continue;
     if (resume_at == nullptr) {
-      files_.push_back(std::make_unique<CsvWriter>(dir / f.name, f.header));
+      const std::string header =
+          std::string(f.header) + (time_file && cell_norms ? ",cell_grad_norm" : "");
+      files_.push_back(std::make_unique<CsvWriter>(dir / f.name, header));
     } else {
       auto it = std::find_if(resume_at->begin(), resume_at->end(),
                              [&](const auto& entry) { return entry.first == f.name; });
@@ -99,11 +103,13 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
   if (time_grad_norms_) {
     // t counts from 1 within the sequence.
     const auto& norms = model.time_grad_norms();
+    const auto& cell = model.time_cell_grad_norms();
     for (std::size_t l = 0; l < norms.size(); ++l)
       for (std::size_t k = 0; k < norms[l].size(); ++k) {
         time_grad_norms_->field(step).field(static_cast<int>(l + 1))
             .field(static_cast<int>(info.range.begin + static_cast<int>(k) + 1))
             .field(as_t(norms[l][k]));
+        if (cell_norms_) time_grad_norms_->field(as_t(cell[l][k]));
         time_grad_norms_->end_row();
       }
     time_grad_norms_->flush();

@@ -3,7 +3,8 @@
 //   grad_norms.csv   step,layer,param,grad_norm,value_norm                    (logged steps)
 //   activations.csv  step,layer,mean,std,saturated                           (logged steps)
 //   eval.csv         epoch,step,train_loss,train_accuracy,test_loss,test_accuracy
-//   time_grad_norms.csv  step,layer,t,grad_norm  (recurrent models, logged steps)
+//   time_grad_norms.csv  step,layer,t,grad_norm  (recurrent models, logged steps); an LSTM's
+//                        has a fifth column, cell_grad_norm = ||dL/dc_t||_F
 // Numbers are printed in the model's dtype, so a float32 run writes float32's shortest forms.
 #pragma once
 
@@ -25,16 +26,20 @@ using FileSizes = std::vector<std::pair<std::string, std::uint64_t>>;
 template <typename T>
 class RunLogger final : public TrainObserver<T> {
  public:
-  RunLogger(const std::filesystem::path& dir, bool recurrent);
+  // cell_norms: an LSTM, whose time_grad_norms.csv also has the cell_grad_norm column.
+  RunLogger(const std::filesystem::path& dir, bool recurrent, bool cell_norms = false);
   // Continues the files of a resumed run, cut back to the sizes its checkpoint recorded.
-  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes& resume_at);
+  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes& resume_at,
+            bool cell_norms = false);
   // Flushes every file and returns its size: what a checkpoint records.
   FileSizes file_sizes();
   void on_step(const StepInfo& info, Model<T>& model) override;
   void on_eval(const EvalInfo& info) override;
 
  private:
-  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes* resume_at);
+  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes* resume_at,
+            bool cell_norms);
+  bool cell_norms_ = false;
   // metrics, grad_norms, activations, eval, then time_grad_norms (recurrent models only)
   std::vector<std::unique_ptr<CsvWriter>> files_;
   std::vector<std::string> names_;

@@ -19,6 +19,8 @@ import numpy as np  # noqa: E402
 from matplotlib import colors as mcolors  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
+import nnlab_plot_probe  # noqa: E402  (scripts/nnlab_plot_probe.py: the `probe` mode)
+
 
 class InputError(Exception):
     """Bad input the user can fix: exit code 2."""
@@ -548,12 +550,14 @@ def parse_args(argv):
                     help="log y axis (default: on)")
     sp.add_argument("--logx", action="store_true", help="log x axis (numeric x only)")
     common(sp)
+    nnlab_plot_probe.add_parser(sub, common)
     return p.parse_args(argv)
 
 
 def main(argv):
     args = parse_args(argv)
-    modes = {"run": plot_run, "heatmap": plot_heatmap, "time": plot_time, "sweep": plot_sweep}
+    modes = {"run": plot_run, "heatmap": plot_heatmap, "time": plot_time, "sweep": plot_sweep,
+             "probe": lambda a: nnlab_plot_probe.plot_probe(a, plt, np, InputError)}
     try:
         fig, default_out = modes[args.mode](args)
         out = args.out or default_out
