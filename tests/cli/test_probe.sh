@@ -70,20 +70,26 @@ cat >"$WORK/chaos.json" <<'JSON'
  "model": {"depth": 30, "width": 128, "activation": "tanh", "init": "lecun_normal"},
  "train": {"batch_size": 32}}
 JSON
-for gain in 0.8 0.95 1.05 1.25; do
+for gain in 0.8 0.9 1.25 1.4; do
   "$NNLAB" -q probe "$WORK/chaos.json" --set model.gain=$gain --seeds 3 --out "$WORK/chaos_$gain" >/dev/null
 done
+# Per gain: sigma_w^2, the fitted slope, the theory's slope, and the theory's geometric-mean chi
+# over the fitted layers (exp of minus the theory slope, up to the least-squares weighting).
 $PY - "$WORK" >"$WORK/chaos.txt" <<'PY'
-import json, sys
-for g in ['0.8', '0.95', '1.05', '1.25']:
+import json, math, sys
+for g in ['0.8', '0.9', '1.25', '1.4']:
     s = json.load(open(f'{sys.argv[1]}/chaos_{g}/summary.json'))
-    print(g, s['fit']['slope'], s['fit']['theory_slope'])
+    f = s['fit']
+    chi = s['chi'][f['from'] - 1:f['to']]
+    print(float(g) ** 2, f['slope'], f['theory_slope'], math.exp(sum(map(math.log, chi)) / len(chi)))
 PY
 cat "$WORK/chaos.txt"
-check "ordered side (sigma_w^2 < 1): positive slopes, measured and theory" \
-  awk '$1 < 1 && !($2 > 0 && $3 > 0) {bad=1} END {exit bad}' "$WORK/chaos.txt"
-check "chaotic side (sigma_w^2 > 1): negative slopes, measured and theory" \
-  awk '$1 > 1 && !($2 < 0 && $3 < 0) {bad=1} END {exit bad}' "$WORK/chaos.txt"
+check "measured and theory slopes agree in sign at every sigma_w^2" \
+  awk '($2 > 0) != ($3 > 0) {bad=1} END {exit bad}' "$WORK/chaos.txt"
+check "slope > 0 (vanishing) where the theory's chi < 1, < 0 where chi > 1" \
+  awk '($2 > 0) != ($4 < 1) {bad=1} END {exit bad}' "$WORK/chaos.txt"
+check "the fitted slope crosses zero within the sweep" \
+  awk 'NR == 1 && $2 <= 0 {bad=1} END {if ($2 >= 0) bad=1; exit bad}' "$WORK/chaos.txt"
 
 # --- recurrent: per time step, and the LSTM's cell-state gradient in training too -------------
 cat >"$WORK/lstm.json" <<'JSON'
