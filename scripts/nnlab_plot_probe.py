@@ -62,13 +62,14 @@ def plot_probe(args, plt, np, input_error):
             if c not in header:
                 raise input_error(f"{path}: no column {c}")
         rows = list(reader)
-    fit = ""
+    fit, span = "", None
     try:
         import json
         with open(os.path.join(args.run_dir, "summary.json")) as f:
             s = json.load(f)
         if s.get("fit"):
             fl = s["fit"]
+            span = (fl["from"], fl["to"])
             th = fl.get("theory_slope")
             fit = (f"slope {fl['slope']:.4f} ± {fl['se']:.4f} over {fl['axis']} {fl['from']}..{fl['to']}"
                    + (f", theory {th:.4f}" if th is not None else ", no theory"))
@@ -94,6 +95,9 @@ def plot_probe(args, plt, np, input_error):
             if has_c:
                 _panel(axes[1], np, *_series(rows, "ln_c_grad", layer), f"layer {layer}", color,
                        "ln ||dL/dc_t||", "t")
+    if span:
+        axes[0].axvspan(span[0], span[1], color="grey", alpha=0.1, label="fitted range")
+        axes[0].legend(fontsize=8)
     fig.suptitle(args.title or f"nnlab probe: {os.path.basename(os.path.normpath(args.run_dir))}"
                  + (f"\n{fit}" if fit else ""), fontsize=10)
     fig.tight_layout()

@@ -110,4 +110,32 @@ check "lstm cell_grad_norm filled" awk -F, 'NR > 1 && $5 == "" {bad=1} END {exit
 check "rnn time_grad_norms.csv keeps its four columns" \
   test "$(head -1 "$WORK/tr/time_grad_norms.csv")" = "step,layer,t,grad_norm"
 
+# LSTM with zero input and recurrent weights (a weights file): ||dL/dc_{T-k}|| = sigmoid(b_f)^k ||dL/dc_T||
+"$NNLAB" -q train "$WORK/lstm.json" --set train.epochs=0 --out "$WORK/t0" >/dev/null 2>&1
+$PY - "$WORK/t0/weights.json" "$WORK/zero.json" <<'PY'
+import json, sys
+w = json.load(open(sys.argv[1]))
+for name, v in w['tensors'].items():
+    if name.endswith('W_ih') or name.endswith('W_hh'):
+        w['tensors'][name] = [[0.0] * len(row) for row in v]
+json.dump(w, open(sys.argv[2], 'w'))
+PY
+run probe "$WORK/lstm.json" --set model.weights="$WORK/zero.json" --seeds 2 --out "$WORK/pz"
+check "zero-weight lstm probe exits 0" test "$code" -eq 0
+check "zero-weight lstm: theory named" grep -q '"theory": "lstm-zero-weights"' "$WORK/pz/summary.json"
+check "zero-weight lstm: c_grad = sigmoid(b_f)^k c_grad(T) at every t" $PY - "$WORK/pz/probe.csv" <<'PY'
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r['quantity'] == 'c_grad']
+assert len(rows) == 12 and all(r['theory'] for r in rows)
+worst = max(abs(float(r['mean']) / float(r['theory']) - 1) for r in rows)
+sys.exit(0 if worst < 1e-5 else 1)
+PY
+
+# --- plot mode --------------------------------------------------------------------------------
+check "plot mode probe writes the PNG (MLP)" \
+  $PY "$ROOT/scripts/plot_grad_norms.py" probe "$WORK/p1" --out "$WORK/p1.png"
+check "plot mode probe writes the PNG (LSTM)" \
+  $PY "$ROOT/scripts/plot_grad_norms.py" probe "$WORK/pl" --out "$WORK/pl.png"
+check "plot mode probe: PNGs exist" test -s "$WORK/p1.png" -a -s "$WORK/pl.png"
+
 finish test_probe
