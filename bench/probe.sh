@@ -5,7 +5,8 @@
 #     seed (bench/nnlab_probe_bench), and PyTorch doing the same loop (bench/probe_torch.py);
 #  2. agreement: the fitted slope of ln ||delta||^2 against the mean-field theory, tanh at
 #     sigma_w^2 = 0.5, 1, 2, 4 and He vs Xavier on ReLU, SEEDS seeds each (default 20).
-# Usage: bench/probe.sh [BUILD_DIR] [SEEDS]   (after scripts/build.sh; prints Markdown)
+# Usage: bench/probe.sh [BUILD_DIR] [SEEDS] [agreement]   (after scripts/build.sh; prints
+# Markdown; "agreement" skips the speed part)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${1:-build}
@@ -26,6 +27,7 @@ timed() {  # timed NAME COMMAND...: "wall_s cpu_s" of the command (children's us
   echo "$(echo "$t1 - $t0" | bc -l) $(echo "$user + $sys" | bc -l)"
 }
 
+if [[ "${3:-}" != agreement ]]; then
 echo "### probe: speed"
 echo
 echo "- Date: $(date -u +%Y-%m-%d); commit \`$(git rev-parse --short HEAD)\`; load average $(cut -d' ' -f1-3 /proc/loadavg) (other jobs share the machine: CPU time is the figure to trust)."
@@ -45,6 +47,7 @@ echo "- -j 1 and -j 2 probe.csv byte-identical: $same"
 echo "- nnlab per warm seed (nnlab_probe_bench, 30 seeds): $("$BUILD/bench/nnlab_probe_bench" "$CONFIG" --seeds 30)"
 echo "- PyTorch per seed: $(cat "$OUT/torch.out")"
 echo
+fi
 
 echo "### probe: agreement with the mean-field theory (width 256, depth 50, fit layers 13..38, $SEEDS seeds)"
 echo
@@ -62,7 +65,7 @@ PY
   cp "$OUT/a/summary.json" "$OUT/summary_$(echo "$label" | tr -c 'a-zA-Z0-9' _).json"
 }
 for s2 in 0.5 1 2 4; do
-  row "tanh, lecun_normal, sigma_w^2 = $s2" --set "model.gain=$(echo "sqrt($s2)" | bc -l)"
+  row "tanh, lecun_normal, sigma_w^2 = $s2" --set "model.gain=$(printf %.12f "$(echo "sqrt($s2)" | bc -l)")"
 done
 row "relu, he_normal" --set model.activation=relu --set model.init=he_normal
 row "relu, xavier_normal" --set model.activation=relu --set model.init=xavier_normal
