@@ -7,55 +7,15 @@
 //   "allocations_per_seed": mean over warm seeds, "cpu_ms_total": run_probe's whole CPU time}
 #include <time.h>
 
-#include <atomic>
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "config.h"
+#include "heap_count.h"
 #include "probe.h"
 
-// Counting allocator, as bench/nnlab_bench.cpp: glibc's implementation under the standard names.
-extern "C" {
-void* __libc_malloc(std::size_t size);
-void* __libc_calloc(std::size_t count, std::size_t size);
-void* __libc_realloc(void* p, std::size_t size);
-void* __libc_memalign(std::size_t alignment, std::size_t size);
-}
-namespace {
-std::atomic<long> g_allocations{0};
-}
-extern "C" {
-void* malloc(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_malloc(size);
-}
-void* calloc(std::size_t count, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_calloc(count, size);
-}
-void* realloc(void* p, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_realloc(p, size);
-}
-void* memalign(std::size_t alignment, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_memalign(alignment, size);
-}
-void* aligned_alloc(std::size_t alignment, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_memalign(alignment, size);
-}
-int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  void* p = __libc_memalign(alignment, size);
-  if (p == nullptr && size != 0) return ENOMEM;
-  *out = p;
-  return 0;
-}
-}
 
 namespace {
 double thread_cpu_ms() {
@@ -87,15 +47,15 @@ int main(int argc, char** argv) {
     long last_allocations = 0;
     options.on_seed = [&](int i) {
       const double now = thread_cpu_ms();
-      const long a = g_allocations.load();
+      const long a = heap_allocations();
       cpu[static_cast<std::size_t>(i)] = now - last;
       allocations[static_cast<std::size_t>(i)] = a - last_allocations;
       last = thread_cpu_ms();
-      last_allocations = g_allocations.load();
+      last_allocations = heap_allocations();
     };
     const double t0 = thread_cpu_ms();
     last = t0;
-    last_allocations = g_allocations.load();
+    last_allocations = heap_allocations();
     nnlab::run_probe(config, options);
     const double total = thread_cpu_ms() - t0;
     double cpu_sum = 0;

@@ -3,6 +3,7 @@
 // seeds here; bench/probe.sh runs more).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "errors.h"
@@ -50,20 +51,25 @@ TEST_CASE("mean-field expectations") {
     CHECK(m4 == doctest::Approx(3.0).epsilon(1e-12));
   }
   SUBCASE("closed forms agree with direct integration") {
-    // A fine midpoint rule over [-12, 12] as the reference.
+    // A fine midpoint rule over [-12, 12] as the reference, split where m + s x = 0 (the kink
+    // of relu, leaky relu and elu).
     auto integrate = [](auto f, double m, double s) {
       double total = 0;
-      const int n = 400000;
-      const double h = 24.0 / n;
-      for (int i = 0; i < n; ++i) {
-        const double x = -12.0 + (i + 0.5) * h;
-        total += h * std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI) * f(m + s * x);
+      const double kink = std::clamp(-m / s, -12.0, 12.0);
+      for (const auto [a, b] : {std::pair{-12.0, kink}, std::pair{kink, 12.0}}) {
+        const int n = 200000;
+        const double h = (b - a) / n;
+        for (int i = 0; i < n; ++i) {
+          const double x = a + (i + 0.5) * h;
+          total += h * std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI) * f(m + s * x);
+        }
       }
       return total;
     };
     const ActivationFn relu{Activation::relu, 0.01, 1.0};
     const ActivationFn leaky{Activation::leaky_relu, 0.2, 1.0};
     const ActivationFn tanh{Activation::tanh, 0.01, 1.0};
+    const ActivationFn elu{Activation::elu, 0.01, 0.5};
     for (double m : {0.0, 0.3, -0.7})
       for (double s : {0.3, 1.0, 2.5, 6.0}) {
         CAPTURE(m);
@@ -74,6 +80,9 @@ TEST_CASE("mean-field expectations") {
               doctest::Approx(integrate([](double z) { return z > 0 ? 1.0 : 0.0; }, m, s)).epsilon(1e-5));
         CHECK(expected_act_sq(leaky, m, s, rule) ==
               doctest::Approx(integrate([](double z) { return z > 0 ? z * z : 0.04 * z * z; }, m, s))
+                  .epsilon(1e-6));
+        CHECK(expected_deriv_sq(elu, m, s, rule) ==
+              doctest::Approx(integrate([](double z) { return z > 0 ? 1.0 : 0.25 * std::exp(2 * z); }, m, s))
                   .epsilon(1e-6));
         CHECK(expected_act_sq(tanh, m, s, rule) ==
               doctest::Approx(integrate([](double z) { return std::tanh(z) * std::tanh(z); }, m, s))
