@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "diagnose_command.h"
 #include "predict_command.h"
+#include "probe_command.h"
 #include "sweep_commands.h"
 #include "lab_command.h"
 
@@ -58,6 +59,8 @@ int main(int argc, char** argv) {
   CLI::App* lab_cmd = setup_lab(app, lab);
   PredictOptions predict;
   CLI::App* predict_cmd = setup_predict(app, predict);
+  ProbeCommandOptions probe;
+  CLI::App* probe_cmd = setup_probe(app, probe);
 
   try {
     app.parse(argc, argv);
@@ -83,5 +86,6 @@ int main(int argc, char** argv) {
   if (diagnose_cmd->parsed()) return run_diagnose(diagnose);
   if (lab_cmd->parsed()) return run_lab(lab, common, argv[0]);
   if (predict_cmd->parsed()) return run_predict(predict);
+  if (probe_cmd->parsed()) return run_probe_command(probe, argc, argv);
   return kBadInput;
 }

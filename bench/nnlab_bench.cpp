@@ -37,49 +37,8 @@
 #include "config.h"
 #include "errors.h"
 #include "experiment.h"
+#include "heap_count.h"
 
-// Counting allocator: glibc's implementation under the standard names (glibc exports it as
-// __libc_*); operator new calls malloc.
-extern "C" {
-void* __libc_malloc(std::size_t size);
-void* __libc_calloc(std::size_t count, std::size_t size);
-void* __libc_realloc(void* p, std::size_t size);
-void* __libc_memalign(std::size_t alignment, std::size_t size);
-}
-
-namespace {
-std::atomic<long> g_allocations{0};
-}  // namespace
-
-extern "C" {
-void* malloc(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_malloc(size);
-}
-void* calloc(std::size_t count, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_calloc(count, size);
-}
-void* realloc(void* p, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_realloc(p, size);
-}
-void* memalign(std::size_t alignment, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_memalign(alignment, size);
-}
-void* aligned_alloc(std::size_t alignment, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  return __libc_memalign(alignment, size);
-}
-int posix_memalign(void** out, std::size_t alignment, std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  void* p = __libc_memalign(alignment, size);
-  if (p == nullptr && size != 0) return ENOMEM;
-  *out = p;
-  return 0;
-}
-}
 
 namespace {
 
@@ -100,7 +59,7 @@ class StepTimer final : public nnlab::TrainObserver<T> {
   void on_step(const nnlab::StepInfo&, nnlab::Model<T>&) override {
     const Clock::time_point now = Clock::now();
     const double cpu = thread_cpu_ms();
-    const long allocations = g_allocations.load(std::memory_order_relaxed);
+    const long allocations = heap_allocations();
     if (have_last_ && !eval_since_last_) {
       if (skipped_ < warmup_) {
         ++skipped_;

@@ -203,22 +203,35 @@ Experiment<T> build_experiment(const Config& config) {
                             "epoch would hold 1 (choose a batch size that leaves 0 or >= 2)");
   }
 
-  Rng rng(derive_seed(config.seed, "init"));
-  if (recurrent) {
-    auto net = std::make_unique<Recurrent<T>>(recurrent_spec(config.model, features, e.head.outputs()));
-    if (config.model.weights.empty()) net->initialize(recurrent_init_spec(config.model), rng);
-    e.model = std::move(net);
-  } else {
-    auto net = std::make_unique<Mlp<T>>(mlp_spec(config.model, features, e.head.outputs()));
-    if (config.model.weights.empty()) {
-      const InitSpec init{*config.model.init, config.model.gain,
-                          config.model.init_scale.value_or(0)};
-      net->initialize(init, config.model.bias_init, rng);
-    }
-    e.model = std::move(net);
-  }
-  if (!config.model.weights.empty()) load_weights<T>(*e.model, config.model.weights);
+  if (recurrent)
+    e.model = std::make_unique<Recurrent<T>>(recurrent_spec(config.model, features, e.head.outputs()));
+  else
+    e.model = std::make_unique<Mlp<T>>(mlp_spec(config.model, features, e.head.outputs()));
+  initialize_model(*e.model, config.model, config.seed);
   return e;
+}
+
+template <typename T>
+void initialize_model(Model<T>& model, const ModelConfig& config, std::uint64_t seed) {
+  if (!config.weights.empty()) {
+    load_weights<T>(model, config.weights);
+    return;
+  }
+  Rng rng(derive_seed(seed, "init"));
+  if (auto* net = dynamic_cast<Recurrent<T>*>(&model)) {
+    net->initialize(recurrent_init_spec(config), rng);
+  } else {
+    const InitSpec init{*config.init, config.gain, config.init_scale.value_or(0)};
+    dynamic_cast<Mlp<T>&>(model).initialize(init, config.bias_init, rng);
+  }
+}
+
+template <typename T>
+Samples<T> training_samples(const Config& config) {
+  if (is_recurrent(config.model.type))
+    return to_samples<T>(make_sequence_dataset(sequence_config(config.data), data_seed(config)).train);
+  const Dataset d = make_dataset(config.data, data_seed(config));
+  return to_samples<T>(d.x_train, d.y_train);
 }
 
 namespace {
@@ -310,10 +323,12 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
   double seconds = 0;
   {
     const bool recurrent = is_recurrent(e.config.model.type);
-    const bool quantiles = e.config.log.quantiles;
-    auto logger = checkpoint ? std::make_unique<RunLogger<T>>(dir, recurrent, checkpoint->files,
-                                                              quantiles)
-                             : std::make_unique<RunLogger<T>>(dir, recurrent, quantiles);
+    const typename RunLogger<T>::Files files{
+        .recurrent = recurrent,
+        .cell_norms = e.config.model.type == ModelType::lstm,  // cell_grad_norm column
+        .quantiles = e.config.log.quantiles};
+    auto logger = checkpoint ? std::make_unique<RunLogger<T>>(dir, files, checkpoint->files)
+                             : std::make_unique<RunLogger<T>>(dir, files);
     Checkpointer<T> checkpointer(checkpoint_path, hash, fingerprint, *logger,
                                  checkpoint ? checkpoint->elapsed_seconds : 0.0);
     std::vector<TrainObserver<T>*> all{logger.get(), &checkpointer};
@@ -371,6 +386,10 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
 
 template Experiment<float> build_experiment(const Config&);
 template Experiment<double> build_experiment(const Config&);
+template void initialize_model(Model<float>&, const ModelConfig&, std::uint64_t);
+template void initialize_model(Model<double>&, const ModelConfig&, std::uint64_t);
+template Samples<float> training_samples(const Config&);
+template Samples<double> training_samples(const Config&);
 template TrainResult run_experiment(Experiment<float>&, const std::filesystem::path&,
                                     const TrainOptions&, const std::vector<TrainObserver<float>*>&,
                                     const nlohmann::json&, bool);

@@ -32,6 +32,15 @@ struct Experiment {
 template <typename T>
 Experiment<T> build_experiment(const Config& config);
 
+// Sets the model's parameters as a run with this model config and run seed starts: loaded from
+// model.weights, or drawn from the seed's init stream (build_experiment; `nnlab probe` per seed).
+template <typename T>
+void initialize_model(Model<T>& model, const ModelConfig& config, std::uint64_t seed);
+
+// The training split a run of `config` trains on (its data stream's seed, as build_experiment).
+template <typename T>
+Samples<T> training_samples(const Config& config);
+
 // Trains into `dir` (which must exist and be empty of run files): writes config.json, the CSV
 // files, checkpoint.bin (train.checkpoint_every, on interruption or request, and at the end),
 // weights.json and summary.json. `meta` is merged into summary.json (command line, host).

@@ -2,19 +2,25 @@
 #include "init.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include <Eigen/QR>
 
 namespace nnlab {
 
 namespace {
-void fill_uniform(Mat<double>& w, double half_width, Rng& rng) {
+// Values are drawn in double and rounded to T, so a float matrix holds exactly the rounded
+// values of the double one.
+template <typename T>
+void fill_uniform(Mat<T>& w, double half_width, Rng& rng) {
   for (Eigen::Index j = 0; j < w.cols(); ++j)
-    for (Eigen::Index i = 0; i < w.rows(); ++i) w(i, j) = rng.uniform(-half_width, half_width);
+    for (Eigen::Index i = 0; i < w.rows(); ++i)
+      w(i, j) = static_cast<T>(rng.uniform(-half_width, half_width));
 }
-void fill_normal(Mat<double>& w, double stddev, Rng& rng) {
+template <typename T>
+void fill_normal(Mat<T>& w, double stddev, Rng& rng) {
   for (Eigen::Index j = 0; j < w.cols(); ++j)
-    for (Eigen::Index i = 0; i < w.rows(); ++i) w(i, j) = rng.normal(0.0, stddev);
+    for (Eigen::Index i = 0; i < w.rows(); ++i) w(i, j) = static_cast<T>(rng.normal(0.0, stddev));
 }
 
 // Orthogonal init as in Saxe et al. (and torch.nn.init.orthogonal_): QR of a Gaussian matrix of
@@ -31,9 +37,9 @@ void fill_orthogonal(Mat<double>& w, double gain, Rng& rng) {
     if (r(k, k) < 0) q.col(k) *= -1.0;
   w = gain * (tall ? q : Mat<double>(q.transpose()));
 }
-}  // namespace
 
-void init_weights(Mat<double>& w, const InitSpec& spec, Rng& rng) {
+template <typename T>
+void init_weights_as(Mat<T>& w, const InitSpec& spec, Rng& rng) {
   const double fan_out = static_cast<double>(w.rows()), fan_in = static_cast<double>(w.cols());
   const double g = spec.gain;
   switch (spec.scheme) {
@@ -44,10 +50,23 @@ void init_weights(Mat<double>& w, const InitSpec& spec, Rng& rng) {
     case InitScheme::lecun_uniform: fill_uniform(w, g * std::sqrt(3.0 / fan_in), rng); break;
     case InitScheme::lecun_normal: fill_normal(w, g * std::sqrt(1.0 / fan_in), rng); break;
     case InitScheme::standard: fill_uniform(w, g / std::sqrt(fan_in), rng); break;
-    case InitScheme::orthogonal: fill_orthogonal(w, g, rng); break;
+    case InitScheme::orthogonal:
+      if constexpr (std::is_same_v<T, double>) {
+        fill_orthogonal(w, g, rng);
+      } else {
+        Mat<double> q(w.rows(), w.cols());
+        fill_orthogonal(q, g, rng);
+        w = q.cast<T>();
+      }
+      break;
     case InitScheme::normal: fill_normal(w, g * spec.scale, rng); break;
     case InitScheme::uniform: fill_uniform(w, g * spec.scale, rng); break;
   }
 }
+
+}  // namespace
+
+void init_weights(Mat<double>& w, const InitSpec& spec, Rng& rng) { init_weights_as(w, spec, rng); }
+void init_weights(Mat<float>& w, const InitSpec& spec, Rng& rng) { init_weights_as(w, spec, rng); }
 
 }  // namespace nnlab

@@ -21,5 +21,7 @@ struct InitSpec {
 //   orthogonal     a (semi-)orthogonal matrix from the QR of a Gaussian matrix (Saxe et al.)
 //   normal         N(0, scale^2);  uniform  U(-scale, scale)
 void init_weights(Mat<double>& w, const InitSpec& spec, Rng& rng);
+// The same draws rounded to float (allocates nothing except for orthogonal).
+void init_weights(Mat<float>& w, const InitSpec& spec, Rng& rng);
 
 }  // namespace nnlab

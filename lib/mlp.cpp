@@ -94,9 +94,7 @@ Mlp<T>::~Mlp() = default;
 template <typename T>
 void Mlp<T>::initialize(const InitSpec& init, double bias_init, Rng& rng) {
   for (const auto& idx : index_) {
-    Mat<double> w(params_[idx.W].value.rows(), params_[idx.W].value.cols());
-    init_weights(w, init, rng);
-    params_[idx.W].value = w.cast<T>();
+    init_weights(params_[idx.W].value, init, rng);  // drawn in double, rounded to T
     params_[idx.b].value.setConstant(static_cast<T>(bias_init));
   }
 }
@@ -185,11 +183,15 @@ void Mlp<T>::forward(const Batch<T>& batch, StepRange, bool training) {
       // exactly the case this file is for.
       mean_and_std(w.h[l], s.act_mean, s.act_std);
       s.act_saturated = spec_.activation.saturated_fraction(*pre, w.h[l]);
+      s.z_sq_mean = static_cast<double>(w.z[l].squaredNorm()) / static_cast<double>(w.z[l].size());
     }
   }
   const LayerIndex& out = index_.back();
   w.logits.colwise() = params_[out.b].value.col(0);
   w.logits.noalias() += params_[out.W].value * *w.out[hidden];  // (outputs, B)
+  if (this->collect_stats_)
+    this->layer_stats_[hidden].z_sq_mean =
+        static_cast<double>(w.logits.squaredNorm()) / static_cast<double>(w.logits.size());
 }
 
 template <typename T>

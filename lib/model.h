@@ -57,6 +57,8 @@ struct LayerStats {
   double act_mean = 0;       // mean of act(z(l)) over units and batch (hidden layers)
   double act_std = 0;        // population std of the same
   double act_saturated = 0;  // fraction with act'(z) < 5% of its maximum (see activation.h)
+  double z_sq_mean = 0;      // mean of z(l)^2 over units and batch (MLP: before batch norm; the
+                             // output layer's logits too); mean-field theory's q(l)
   bool hidden = false;       // false for the output layer: no activation statistics
 };
 
@@ -80,6 +82,9 @@ class Model {
   // Recurrent models, after a backward with collect_stats on: [layer - 1][t - steps.begin] =
   // ||dL/dh_t||_F over the batch for every step of the chunk. Empty for an MLP.
   virtual const std::vector<std::vector<double>>& time_grad_norms() const { return no_time_; }
+  // An LSTM, likewise: ||dL/dc_t||_F, the total gradient reaching the cell state c_t (from h_t
+  // and from c_{t+1}). Empty for every other model.
+  virtual const std::vector<std::vector<double>>& time_cell_grad_norms() const { return no_time_; }
 
   // The state carried from one forward to the next (recurrent models: h and c of every layer),
   // so that a caller can hold it fixed, e.g. to check a truncated chunk by finite differences.

@@ -153,6 +153,7 @@ Recurrent<T>::Recurrent(RecurrentSpec spec) : spec_(std::move(spec)) {
   this->layer_stats_.resize(static_cast<std::size_t>(depth() + 1));
   for (int l = 0; l < depth(); ++l) this->layer_stats_[static_cast<std::size_t>(l)].hidden = true;
   time_norms_.resize(static_cast<std::size_t>(depth()));
+  if (spec_.cell == CellKind::lstm) cell_norms_.resize(static_cast<std::size_t>(depth()));
 }
 
 template <typename T>
@@ -570,6 +571,8 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
   const int blocks = w.gate_blocks[s], rows = static_cast<int>(W_hh.rows()) / blocks;
   std::vector<double>& norms = time_norms_[s];
   if (this->collect_stats_) norms.resize(static_cast<std::size_t>(K));
+  std::vector<double>* cell_norms = spec_.cell == CellKind::lstm ? &cell_norms_[s] : nullptr;
+  if (this->collect_stats_ && cell_norms) cell_norms->resize(static_cast<std::size_t>(K));
   double delta_squares = 0;  // ||D||_F^2, summed per step while each step's delta is in cache
 
   // Back through the steps of the chunk; the chunk's initial state gets no gradient. dh_in's
@@ -594,6 +597,8 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
           dc = dh.array() * o * (T(1) - tanh_c.square());
         else
           dc += dh.array() * o * (T(1) - tanh_c.square());
+        if (this->collect_stats_)
+          (*cell_norms)[static_cast<std::size_t>(k)] = static_cast<double>(w.dc[s].norm());
         d.topRows(H).array() = dc * cand * i * (T(1) - i);
         d.middleRows(H, H).array() = dc * c_prev * f * (T(1) - f);
         d.middleRows(2 * H, H).array() = dc * i * (T(1) - cand.square());

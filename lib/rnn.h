@@ -105,6 +105,11 @@ class Recurrent final : public Model<T> {
   // for an lstm the gradient w.r.t. h_t with c_t held fixed, c_t's own path not included).
   // Left as they were by a backward with collect_stats off.
   const std::vector<std::vector<double>>& time_grad_norms() const override { return time_norms_; }
+  // An lstm: [l - 1][t - steps.begin] = ||dL/dc_t(l)||_F, the total gradient reaching c_t (from
+  // h_t and from c_{t+1}); empty for rnn/gru.
+  const std::vector<std::vector<double>>& time_cell_grad_norms() const override {
+    return cell_norms_;
+  }
 
   // Per layer l = 1..depth: h(l), then c(l) for an lstm; each (H(l), B).
   std::vector<Mat<T>> state() const override;
@@ -129,6 +134,7 @@ class Recurrent final : public Model<T> {
   std::vector<std::unique_ptr<Workspace>> workspaces_;
   Workspace* current_ = nullptr;      // chosen by reset_state/set_state
   std::vector<std::vector<double>> time_norms_;
+  std::vector<std::vector<double>> cell_norms_;  // lstm only
 };
 
 }  // namespace nnlab

@@ -24,22 +24,24 @@ constexpr CsvFile kCsvFiles[] = {
 }  // namespace
 
 template <typename T>
-RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent, bool quantiles)
-    : RunLogger(dir, recurrent, nullptr, quantiles) {}
+RunLogger<T>::RunLogger(const std::filesystem::path& dir, Files files)
+    : RunLogger(dir, files, nullptr) {}
 
 template <typename T>
-RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
-                        const FileSizes& resume_at, bool quantiles)
-    : RunLogger(dir, recurrent, &resume_at, quantiles) {}
+RunLogger<T>::RunLogger(const std::filesystem::path& dir, Files files, const FileSizes& resume_at)
+    : RunLogger(dir, files, &resume_at) {}
 
 template <typename T>
-RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
-                        const FileSizes* resume_at, bool quantiles) {
+RunLogger<T>::RunLogger(const std::filesystem::path& dir, Files files, const FileSizes* resume_at)
+    : cell_norms_(files.cell_norms) {
   for (const CsvFile& f : kCsvFiles) {
-    if (!recurrent && std::string_view(f.name) == "time_grad_norms.csv") continue;
-    if (!quantiles && std::string_view(f.name) == "grad_quantiles.csv") continue;
+    const bool time_file = std::string_view(f.name) == "time_grad_norms.csv";
+    if (!files.recurrent && time_file) continue;
+    if (!files.quantiles && std::string_view(f.name) == "grad_quantiles.csv") continue;
     if (resume_at == nullptr) {
-      files_.push_back(std::make_unique<CsvWriter>(dir / f.name, f.header));
+      const std::string header =
+          std::string(f.header) + (time_file && files.cell_norms ? ",cell_grad_norm" : "");
+      files_.push_back(std::make_unique<CsvWriter>(dir / f.name, header));
     } else {
       auto it = std::find_if(resume_at->begin(), resume_at->end(),
                              [&](const auto& entry) { return entry.first == f.name; });
@@ -53,8 +55,8 @@ RunLogger<T>::RunLogger(const std::filesystem::path& dir, bool recurrent,
   grad_norms_ = files_[1].get();
   activations_ = files_[2].get();
   eval_ = files_[3].get();
-  if (recurrent) time_grad_norms_ = files_[4].get();
-  if (quantiles) grad_quantiles_ = files_.back().get();
+  if (files.recurrent) time_grad_norms_ = files_[4].get();
+  if (files.quantiles) grad_quantiles_ = files_.back().get();
 }
 
 template <typename T>
@@ -106,11 +108,13 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
   if (time_grad_norms_) {
     // t counts from 1 within the sequence.
     const auto& norms = model.time_grad_norms();
+    const auto& cell = model.time_cell_grad_norms();
     for (std::size_t l = 0; l < norms.size(); ++l)
       for (std::size_t k = 0; k < norms[l].size(); ++k) {
         time_grad_norms_->field(step).field(static_cast<int>(l + 1))
             .field(static_cast<int>(info.range.begin + static_cast<int>(k) + 1))
             .field(as_t(norms[l][k]));
+        if (cell_norms_) time_grad_norms_->field(as_t(cell[l][k]));
         time_grad_norms_->end_row();
       }
     time_grad_norms_->flush();

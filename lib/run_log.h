@@ -3,7 +3,8 @@
 //   grad_norms.csv   step,layer,param,grad_norm,value_norm,update_norm        (logged steps)
 //   activations.csv  step,layer,mean,std,saturated                           (logged steps)
 //   eval.csv         epoch,step,train_loss,train_accuracy,test_loss,test_accuracy
-//   time_grad_norms.csv  step,layer,t,grad_norm  (recurrent models, logged steps)
+//   time_grad_norms.csv  step,layer,t,grad_norm  (recurrent models, logged steps); an LSTM's
+//                        has a fifth column, cell_grad_norm = ||dL/dc_t||_F
 //   grad_quantiles.csv   step,layer,param,of,min,p01,...,p99,max  (log.quantiles, logged steps)
 // Numbers are printed in the model's dtype, so a float32 run writes float32's shortest forms.
 #pragma once
@@ -27,11 +28,15 @@ using FileSizes = std::vector<std::pair<std::string, std::uint64_t>>;
 template <typename T>
 class RunLogger final : public TrainObserver<T> {
  public:
-  // quantiles: also write grad_quantiles.csv (log.quantiles).
-  RunLogger(const std::filesystem::path& dir, bool recurrent, bool quantiles = false);
+  // What a run writes besides the files every run has.
+  struct Files {
+    bool recurrent = false;   // time_grad_norms.csv
+    bool cell_norms = false;  // an LSTM: time_grad_norms.csv's cell_grad_norm column
+    bool quantiles = false;   // grad_quantiles.csv (log.quantiles)
+  };
+  explicit RunLogger(const std::filesystem::path& dir, Files files);
   // Continues the files of a resumed run, cut back to the sizes its checkpoint recorded.
-  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes& resume_at,
-            bool quantiles = false);
+  RunLogger(const std::filesystem::path& dir, Files files, const FileSizes& resume_at);
   // Flushes every file and returns its size: what a checkpoint records.
   FileSizes file_sizes();
   void on_step(const StepInfo& info, Model<T>& model) override;
@@ -40,9 +45,10 @@ class RunLogger final : public TrainObserver<T> {
 
  private:
   RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes* resume_at,
-            bool quantiles);
+  RunLogger(const std::filesystem::path& dir, Files files, const FileSizes* resume_at);
   void write_quantiles(long long step, const Param<T>& p, const char* of, const T* data,
                        std::size_t n, bool absolute);
+  bool cell_norms_ = false;
   // metrics, grad_norms, activations, eval, then time_grad_norms (recurrent models only)
   std::vector<std::unique_ptr<CsvWriter>> files_;
   std::vector<std::string> names_;

@@ -22,6 +22,7 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 import nnlab_plot_diagnostics  # noqa: E402  (quantiles, ridge, update-ratio)
 import nnlab_plot_compare  # noqa: E402  (overlays of several runs: profile, curves, ...)
 import nnlab_plot_boundary  # noqa: E402
+import nnlab_plot_probe  # noqa: E402  (scripts/nnlab_plot_probe.py: the `probe` mode)
 
 
 class InputError(Exception):
@@ -584,6 +585,7 @@ def parse_args(argv):
     common(sp)
     nnlab_plot_diagnostics.add_parsers(sub, common, param_help)
     nnlab_plot_boundary.add_parser(sub, common)
+    nnlab_plot_probe.add_parser(sub, common)
     compare_modes = nnlab_plot_compare.add_parsers(sub, common)
     args = p.parse_args(argv)
     args.compare = compare_modes.get(args.mode)
@@ -593,7 +595,8 @@ def parse_args(argv):
 def main(argv):
     args = parse_args(argv)
     modes = {"run": plot_run, "heatmap": plot_heatmap, "time": plot_time, "sweep": plot_sweep,
-             "boundary": lambda a: nnlab_plot_boundary.plot(a, plt, InputError, run_name)}
+             "boundary": lambda a: nnlab_plot_boundary.plot(a, plt, InputError, run_name),
+             "probe": lambda a: nnlab_plot_probe.plot_probe(a, plt, np, InputError)}
     modes.update(nnlab_plot_diagnostics.modes(sys.modules[__name__]))
     try:
         if args.compare:
