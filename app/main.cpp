@@ -19,6 +19,7 @@
 #include "probe_command.h"
 #include "sweep_commands.h"
 #include "lab_command.h"
+#include "version.h"
 
 int main(int argc, char** argv) {
   using namespace nnlab::cli;
@@ -28,7 +29,7 @@ int main(int argc, char** argv) {
     if (::fcntl(fd, F_GETFD) < 0 && ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
       return kRuntimeError;
   CLI::App app{"nnlab: train neural networks from a JSON config and log how gradients flow"};
-  app.set_version_flag("--version", std::string("nnlab ") + NNLAB_VERSION + " (" + NNLAB_COMMIT + ")");
+  app.set_version_flag("--version", std::string("nnlab ") + nnlab::kVersion + " (" + nnlab::kCommit + ")");
   app.footer(kExitCodesHelp);
   app.require_subcommand(1);
   CommonOptions common;

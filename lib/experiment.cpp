@@ -21,6 +21,7 @@
 #include "run_log.h"
 #include "sweep.h"
 #include "weights.h"
+#include "version.h"
 
 namespace nnlab {
 
@@ -315,8 +316,8 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
   if (!summary.contains("started")) summary["started"] = iso_time(std::chrono::system_clock::now());
   summary["status"] = "running";
   if (!e.config.label.empty()) summary["label"] = e.config.label;
-  summary["nnlab_version"] = NNLAB_VERSION;
-  summary["nnlab_commit"] = NNLAB_COMMIT;
+  summary["nnlab_version"] = kVersion;
+  summary["nnlab_commit"] = kCommit;
   write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
 
   TrainResult result;

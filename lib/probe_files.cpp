@@ -7,6 +7,7 @@
 #include "csv.h"
 #include "files.h"
 #include "probe.h"
+#include "version.h"
 
 namespace nnlab {
 
@@ -79,8 +80,8 @@ void write_probe(const std::filesystem::path& dir, const ProbeResult& r, const n
     for (double c : r.chi) chi.push_back(number_or_null(c));
     summary["chi"] = chi;
   }
-  summary["nnlab_version"] = NNLAB_VERSION;
-  summary["nnlab_commit"] = NNLAB_COMMIT;
+  summary["nnlab_version"] = kVersion;
+  summary["nnlab_commit"] = kCommit;
   write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
 }
 
