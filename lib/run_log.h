@@ -44,7 +44,6 @@ class RunLogger final : public TrainObserver<T> {
   void on_eval(const EvalInfo& info) override;
 
  private:
-  RunLogger(const std::filesystem::path& dir, bool recurrent, const FileSizes* resume_at,
   RunLogger(const std::filesystem::path& dir, Files files, const FileSizes* resume_at);
   void write_quantiles(long long step, const Param<T>& p, const char* of, const T* data,
                        std::size_t n, bool absolute);
