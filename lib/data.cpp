@@ -507,7 +507,8 @@ bool generator_task(const DataConfig& config, Task& task, int& num_classes) {
 Mat<double> read_features(const std::string& path,
                           const std::vector<std::string>& feature_names,
                           const std::vector<std::string>& ignored) {
-  const CsvFile file = read_csv(path);
+  CsvFile file;
+  read_csv(path, file);
   std::vector<std::size_t> columns;  // file column of each feature, in the features' order
   for (const auto& name : feature_names) {
     const auto it = std::find(file.header.begin(), file.header.end(), name);
@@ -527,14 +528,15 @@ Mat<double> read_features(const std::string& path,
     throw DataError(path + ": the feature columns are not in the training order (" +
                     join_names(feature_names) + ")");
   Mat<double> x(static_cast<Eigen::Index>(feature_names.size()),
-                static_cast<Eigen::Index>(file.rows.size()));
-  for (std::size_t r = 0; r < file.rows.size(); ++r)
+                static_cast<Eigen::Index>(file.rows()));
+  for (std::size_t r = 0; r < file.rows(); ++r)
     for (std::size_t f = 0; f < columns.size(); ++f) {
-      const std::string& cell = file.rows[r].fields[columns[f]];
+      const std::string_view cell = file.cell(r, columns[f]);
       const auto value = parse_number(cell);
       if (!value)
-        throw DataError(path + ":" + std::to_string(file.rows[r].number) + ": column \"" +
-                        feature_names[f] + "\": expected a number, got \"" + cell + "\"");
+        throw DataError(path + ":" + std::to_string(file.numbers[r]) + ": column \"" +
+                        feature_names[f] + "\": expected a number, got \"" +
+                        std::string(cell) + "\"");
       x(static_cast<Eigen::Index>(f), static_cast<Eigen::Index>(r)) = *value;
     }
   return x;
