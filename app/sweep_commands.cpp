@@ -459,7 +459,7 @@ int run_summarize(const SummarizeOptions& options) {
 
 int run_sweep_runs(const Sweep& sweep, int jobs, const char* argv0,
                    const std::vector<std::string>& common_flags) {
-  return run_local(sweep, jobs, self_path(argv0), common_flags);
+  return run_local(sweep, jobs, self_path(argv0), common_flags, /*train_flags=*/{});
 }
 
 std::string nnlab_executable(const char* argv0) { return self_path(argv0); }
