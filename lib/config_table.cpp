@@ -90,7 +90,8 @@ std::vector<KeySpec> make_config_keys() {
                .default_text = "the config file's name without .json",
                .range_text = "one path component: no '/', not . or .., no control characters, "
                              "at most 200 bytes",
-               .doc = "names the default run directory",
+               .doc = "names the default run directory (a run started with --set and no --out "
+                      "is named after its overrides too: README, Commands)",
                .dynamic_default = [](const Config&, const ConfigContext& c) -> json {
                  return c.default_name;
                },
@@ -352,7 +353,8 @@ std::vector<KeySpec> make_config_keys() {
 
   // log
   k.push_back({.path = "log.every", .type = KeyType::integer, .fallback = 1, .lo = 1, .hi = 1e9,
-               .doc = "steps between grad_norms.csv/activations.csv rows",
+               .doc = "steps between grad_norms.csv/activations.csv rows (logged at steps 1, "
+                      "1 + every, ..., and always at the step a run diverges)",
                .field = at(&Config::log, &LogConfig::every)});
   k.push_back({.path = "log.dir", .type = KeyType::string, .fallback = "runs", .non_empty = true,
                .doc = "where default run directories are created (relative to the current "
