@@ -5,6 +5,7 @@ include(GNUInstallDirs)
 install(TARGETS nnlab RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY configs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/nnlab/configs)
 install(DIRECTORY data/ DESTINATION ${CMAKE_INSTALL_DATADIR}/nnlab/data)
+install(DIRECTORY labs/ DESTINATION ${CMAKE_INSTALL_DATADIR}/nnlab/labs)
 # The plot scripts and their modules, and the sweep runners users copy.
 file(GLOB NNLAB_PLOT_SCRIPTS CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/scripts/plot_grad_norms.*
      ${CMAKE_CURRENT_SOURCE_DIR}/scripts/nnlab_plot_*.py)

@@ -42,7 +42,11 @@ check "the configs are in /usr/share/nnlab/configs" test -f /usr/share/nnlab/con
 check "the data sets are in /usr/share/nnlab/data" test -f /usr/share/nnlab/data/iris.csv
 check "the plot script is in /usr/share/nnlab/scripts" test -x /usr/share/nnlab/scripts/plot_grad_norms.py
 check "the sweep runners too" test -x /usr/share/nnlab/scripts/sweep_parallel.sh
+check "the labs are in /usr/share/nnlab/labs" test -f /usr/share/nnlab/labs/chain-rule.json
 check "the README is in /usr/share/doc/nnlab" test -f /usr/share/doc/nnlab/README.md
+check "the docs are in /usr/share/doc/nnlab/docs" test -f /usr/share/doc/nnlab/docs/config.md
+check "the bash completion is installed" test -f /usr/share/bash-completion/completions/nnlab
+check "the zsh completion is installed" test -f /usr/share/zsh/vendor-completions/_nnlab
 check "the man page is installed" test -f /usr/share/man/man1/nnlab.1.gz
 check "the man page documents every subcommand" bash -c \
   "for s in \$(/usr/bin/nnlab --help | awk '/^Subcommands:/{on=1;next} on&&/^  [a-z]/{print \$1} on&&/^\$/{exit}'); do
@@ -61,6 +65,9 @@ if "$PY" -c "import matplotlib" 2>/dev/null; then
     "$PY" /usr/share/nnlab/scripts/plot_grad_norms.py run "$run_dir" --out run.png >/dev/null
   check "its PNG is there" test -s run.png
 fi
+check "the installed nnlab finds its labs" bash -c "nnlab lab list | grep -q chain-rule"
+check "and runs one from the installed files" \
+  bash -c "nnlab lab run chain-rule --quick --no-plots --out lab >/dev/null 2>&1 && test -s lab/REPORT.md"
 cd "$WORK"
 
 dpkg -r nnlab >"$WORK/dpkg.log" 2>&1 && installed=0
