@@ -198,7 +198,8 @@ std::uint64_t data_fingerprint(const Samples<T>& train, const Samples<T>& test) 
 
 template <typename T>
 void check_checkpoint(const Checkpoint<T>& c, Model<T>& model, const Samples<T>& train,
-                      const TrainConfig& config, const std::filesystem::path& path) {
+                      const Config& run, const std::filesystem::path& path) {
+  const TrainConfig& config = run.train;
   auto fail = [&](const std::string& why) {
     throw IoError("checkpoint " + path.string() + ": damaged or forged (" + why + ")");
   };
@@ -274,6 +275,7 @@ void check_checkpoint(const Checkpoint<T>& c, Model<T>& model, const Samples<T>&
   const bool recurrent = !model.state().empty();
   std::vector<std::string> needed{"metrics.csv", "grad_norms.csv", "activations.csv", "eval.csv"};
   if (recurrent) needed.emplace_back("time_grad_norms.csv");
+  if (run.log.quantiles) needed.emplace_back("grad_quantiles.csv");
   for (const auto& name : needed)
     if (std::none_of(c.files.begin(), c.files.end(), [&](const auto& f) { return f.first == name; }))
       fail("no recorded size for " + name);
@@ -405,9 +407,9 @@ Checkpoint<T> load_checkpoint(const std::filesystem::path& path) {
 template std::uint64_t data_fingerprint(const Samples<float>&, const Samples<float>&);
 template std::uint64_t data_fingerprint(const Samples<double>&, const Samples<double>&);
 template void check_checkpoint(const Checkpoint<float>&, Model<float>&, const Samples<float>&,
-                               const TrainConfig&, const std::filesystem::path&);
+                               const Config&, const std::filesystem::path&);
 template void check_checkpoint(const Checkpoint<double>&, Model<double>&, const Samples<double>&,
-                               const TrainConfig&, const std::filesystem::path&);
+                               const Config&, const std::filesystem::path&);
 template std::vector<std::pair<std::string, Mat<float>>> model_tensors(Model<float>&);
 template std::vector<std::pair<std::string, Mat<double>>> model_tensors(Model<double>&);
 template void load_tensors(Model<float>&, const std::vector<std::pair<std::string, Mat<float>>>&);

@@ -46,7 +46,7 @@ std::uint64_t data_fingerprint(const Samples<T>& train, const Samples<T>& test);
 // forged file is refused rather than crash the run or skip part of it.
 template <typename T>
 void check_checkpoint(const Checkpoint<T>& checkpoint, Model<T>& model, const Samples<T>& train,
-                      const TrainConfig& config, const std::filesystem::path& path);
+                      const Config& config, const std::filesystem::path& path);
 
 // The model's tensors by name (params, then buffers), and back. load_tensors throws IoError when
 // a name or shape does not match the model.

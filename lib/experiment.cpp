@@ -290,7 +290,7 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
                             : "data",
                         "the data differ from those the checkpoint in " + dir.string() +
                             " was trained on (was the data file changed?); cannot resume");
-    check_checkpoint(*checkpoint, *e.model, e.train, e.config.train, checkpoint_path);
+    check_checkpoint(*checkpoint, *e.model, e.train, e.config, checkpoint_path);
     load_tensors(*e.model, checkpoint->tensors);
   }
 

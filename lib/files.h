@@ -28,7 +28,8 @@ inline constexpr const char* kCheckpointFile = "checkpoint.bin";
 inline constexpr const char* kRunFiles[] = {"config.json", "metrics.csv",  "grad_norms.csv",
                                             "activations.csv", "eval.csv", "summary.json",
                                             "weights.json", "time_grad_norms.csv", "data_train.csv",
-                                            "data_test.csv", kCheckpointFile};
+                                            "data_test.csv", "grad_quantiles.csv",
+                                            kCheckpointFile};
 
 // Refuses (IoError) a run directory in which a run file (kRunFiles, run.lock) is a symbolic
 // link: --resume reads and rewrites them, and must not do so through a link to elsewhere.

@@ -128,7 +128,7 @@ TEST_CASE("optimizers: three steps on a tiny parameter against hand values") {
        -1.9792623166380274}};
   for (const Case& c : cases) {
     CAPTURE(c.name);
-    TrainConfig config;
+    TrainConfig config = default_config().train;
     config.optimizer = c.kind;
     config.lr = c.lr;
     config.weight_decay = c.weight_decay;

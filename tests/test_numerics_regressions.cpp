@@ -61,7 +61,7 @@ TEST_CASE("csv standardisation that overflows double is a data error naming the 
     std::ofstream(dir / name, std::ios::binary) << text;
     return (dir / name).string();
   };
-  DataConfig config;
+  DataConfig config = default_config().data;
   config.type = DataKind::csv;
   config.test_fraction = 0;
   // The mean of 1e308 and 1.5e308 overflows; so does the spread of 1e200 and -1e200.
