@@ -7,7 +7,13 @@ cd "$(dirname "$0")/.."
 # scripts, which tests/cli/test_plots.sh runs; slurmctld, slurmd, slurm-client, munge: the
 # one-node Slurm cluster tests/cli/test_slurm.sh starts (scripts/slurm_local_cluster.sh) to run a
 # sweep as an array job.
+# clang, libfuzzer-14-dev: the sanitizer build and fuzz targets of scripts/sanitize.sh.
 scripts/install_deps.sh python3-torch parallel python3-matplotlib gnuplot-nox slurmctld slurmd \
-  slurm-client munge
+  slurm-client munge clang libfuzzer-14-dev
 scripts/build.sh
 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2
+# ASan + UBSan build, tests and fuzzing (docs/hardening.md): in CI (CI=true) unless
+# NNLAB_SANITIZE=0, elsewhere with NNLAB_SANITIZE=1.
+if [ "${NNLAB_SANITIZE:-$([ "${CI:-}" = true ] && echo 1)}" = 1 ]; then
+  scripts/sanitize.sh
+fi
