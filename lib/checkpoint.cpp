@@ -108,6 +108,7 @@ class Reader {
     for (std::uint64_t i = 0; i < n; ++i) ms.push_back(matrix<T>());
     return ms;
   }
+  std::size_t remaining() const { return end_ - pos_; }
   void finish() {
     if (pos_ != end_) fail("damaged (unexpected bytes at its end)");
   }
@@ -120,6 +121,7 @@ class Reader {
  private:
   void take(void* out, std::size_t n) {
     if (n > end_ - pos_) fail("damaged (truncated)");
+    if (n == 0) return;  // an empty matrix's data() may be null: memcpy(nullptr, ., 0) is UB
     std::memcpy(out, bytes_.data() + pos_, n);
     pos_ += n;
   }
@@ -378,7 +380,8 @@ Checkpoint<T> load_checkpoint(const std::filesystem::path& path) {
   s.batch_start = r.scalar<std::int32_t>();
   s.next_chunk = r.scalar<std::int32_t>();
   const auto n = r.scalar<std::uint64_t>();
-  if (n > (1ULL << 31) || n > r.remaining() / 4) r.fail("damaged (sample order too long)");
+  if (n > (1ULL << 31) || n > r.remaining() / sizeof(std::int32_t))
+    r.fail("damaged (sample order too long)");
   s.order.resize(static_cast<std::size_t>(n));
   for (int& i : s.order) i = r.scalar<std::int32_t>();
   for (std::uint64_t& x : s.shuffle_rng.s) x = r.scalar<std::uint64_t>();

@@ -29,7 +29,7 @@ constexpr std::size_t kMaxRuns = 1'000'000;
 constexpr std::uint64_t kMaxSeedCount = 100'000;
 constexpr std::size_t kMaxNameBytes = 200;
 
-json plain(const ordered_json& v) { return parse_json(v.dump()); }
+json plain(const ordered_json& v) { return json(v); }  // nlohmann converts between its types
 
 std::string show(const ordered_json& v) { return describe_json(plain(v)); }
 

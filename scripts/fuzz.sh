@@ -20,6 +20,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+export TMPDIR=$work  # the targets' scratch files
 corpora=${FUZZ_CORPUS:-$work/corpus}
 mkdir -p "$ARTIFACTS"
 
@@ -44,7 +45,7 @@ for t in "${targets[@]}"; do
   regressions=(tests/fuzz/regressions/"$t"/*)
   if [ -e "${regressions[0]}" ]; then
     echo "fuzz_$t: replaying ${#regressions[@]} regression inputs" >&2
-    "$bin" "${regressions[@]}" >"$work/replay.log" 2>&1 || {
+    "$bin" "${regressions[@]}" </dev/null >"$work/replay.log" 2>&1 || {
       cat "$work/replay.log" >&2
       echo "FAIL: fuzz_$t: a regression input in tests/fuzz/regressions/$t fails again" >&2
       status=1
@@ -56,7 +57,7 @@ for t in "${targets[@]}"; do
   seeds "$t" | while read -r f; do cp "$f" "$corpus/seed_$(basename "$f")"; done
   echo "fuzz_$t: fuzzing for ${SECONDS_EACH}s" >&2
   if ! "$bin" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
-      -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$t-" "$corpus" >"$work/$t.log" 2>&1; then
+      -print_final_stats=1 -artifact_prefix="$ARTIFACTS/$t-" "$corpus" </dev/null >"$work/$t.log" 2>&1; then
     tail -60 "$work/$t.log" >&2
     echo "FAIL: fuzz_$t found an input that crashes, leaks, hangs or throws an untyped error;" \
          "it is in $ARTIFACTS (fix it, then commit it under tests/fuzz/regressions/$t/)" >&2

@@ -8,9 +8,17 @@ cd "$(dirname "$0")/.."
 # one-node Slurm cluster tests/cli/test_slurm.sh starts (scripts/slurm_local_cluster.sh) to run a
 # sweep as an array job; python3-jsonschema and zsh: tests/cli/test_config_table.sh checks the
 # JSON Schemas and the zsh completion; tmux: the terminal tests/cli/test_live_view.sh runs train's
-# live view in.
+# live view in; clang, libfuzzer-14-dev: the sanitizer build and fuzz targets of
+# scripts/sanitize.sh; help2man, dpkg-dev: the man page and the .deb tests/cli/test_package.sh
+# builds, installs and removes.
 scripts/install_deps.sh python3-torch parallel python3-matplotlib gnuplot-nox slurmctld slurmd \
-  slurm-client munge python3-jsonschema zsh tmux
+  slurm-client munge python3-jsonschema zsh tmux clang libfuzzer-14-dev help2man dpkg-dev
+# ASan + UBSan build, tests and fuzzing (docs/hardening.md): in CI (CI=true) unless
+# NNLAB_SANITIZE=0, elsewhere with NNLAB_SANITIZE=1. First, so that the suite's summary below is
+# the last thing this script prints.
+if [ "${NNLAB_SANITIZE:-$([ "${CI:-}" = true ] && echo 1)}" = 1 ]; then
+  scripts/sanitize.sh
+fi
 scripts/build.sh
 # Everything is installed above, so a test that would skip for a missing dependency fails here.
 NNLAB_TEST_NO_SKIP=1 ctest --test-dir "${BUILD_DIR:-build}" --output-on-failure -j 2

@@ -15,17 +15,20 @@
 
 namespace nnlab::fuzz {
 
-// A per-process scratch directory, removed at exit.
+// A per-process scratch directory under $TMPDIR, removed at exit (scripts/fuzz.sh points TMPDIR
+// at its own temporary directory, which it removes, for exits that skip atexit).
 inline const std::filesystem::path& scratch_dir() {
   static const std::filesystem::path dir = [] {
     std::string templ = (std::filesystem::temp_directory_path() / "nnlab_fuzz.XXXXXX").string();
     if (::mkdtemp(templ.data()) == nullptr) std::abort();
-    std::atexit([] {
-      std::error_code ec;
-      std::filesystem::remove_all(scratch_dir(), ec);
-    });
     return std::filesystem::path(templ);
   }();
+  // Registered after `dir` is built, so it runs before `dir` is destroyed.
+  static const bool removed_at_exit = std::atexit([] {
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }) == 0;
+  (void)removed_at_exit;
   return dir;
 }
 

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "fuzz_common.h"
+#include "json_io.h"
 #include "sweep.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -13,8 +14,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data), size);
   // The file sits next to the shipped sweeps so that their "base" paths resolve.
   const auto path = fuzz::write_scratch("sweep.json", text);
+  nlohmann::ordered_json doc;
+  try {  // read_sweep_file turns this into a ConfigError naming the file
+    doc = parse_ordered_json(read_json_text(path));
+  } catch (const JsonError&) {
+    return 0;
+  }
   fuzz::refusals_allowed([&] {
-    SweepSpec spec = parse_sweep(parse_ordered_json(read_json_text(path)),
+    SweepSpec spec = parse_sweep(doc,
                                  NNLAB_SOURCE_DIR "/configs/sweeps/fuzz.json",
                                  (fuzz::scratch_dir() / "out").string());
     const Sweep sweep = expand_sweep(std::move(spec));
