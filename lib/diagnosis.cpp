@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "errors.h"
+#include "json_io.h"
 
 namespace nnlab {
 
@@ -84,14 +85,6 @@ std::optional<Table> read_table(const fs::path& path, const std::vector<std::str
     ++t.rows;
   }
   return t;
-}
-
-std::optional<json> read_json(const fs::path& path) {
-  std::ifstream in(path);
-  if (!in) return std::nullopt;
-  json doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
-  return doc;
 }
 
 double median(std::vector<double> x) {
@@ -402,8 +395,8 @@ void check_baseline(Context& c) {
 
 Diagnosis diagnose_run(const fs::path& dir, const DiagnosisThresholds& t) {
   Diagnosis d;
-  const auto config = read_json(dir / "config.json");
-  const auto summary = read_json(dir / "summary.json");
+  const auto config = read_json_object(dir / "config.json");
+  const auto summary = read_json_object(dir / "summary.json");
   if (!config || !summary)
     throw IoError(dir.string() + ": not a run directory (needs a readable config.json and "
                                  "summary.json)");

@@ -136,8 +136,7 @@ std::string default_run_name(const std::string& base, const std::vector<std::str
     Override o;
     o.key = assignment.substr(0, eq);
     const std::string text = eq == std::string::npos ? "" : assignment.substr(eq + 1);
-    o.value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (o.value.is_discarded()) o.value = text;
+    o.value = parse_override_value(text, "--set " + o.key);
     const auto same = std::find_if(run.overrides.begin(), run.overrides.end(),
                                    [&](const Override& p) { return p.key == o.key; });
     if (same != run.overrides.end()) {

@@ -247,4 +247,15 @@ std::string json_excerpt(const nlohmann::json& v, std::size_t max_chars) {
   return out;
 }
 
+std::optional<nlohmann::json> read_json_object(const std::filesystem::path& path) {
+  nlohmann::json doc;
+  try {
+    doc = parse_json(read_json_text(path));
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (!doc.is_object()) return std::nullopt;
+  return doc;
+}
+
 }  // namespace nnlab

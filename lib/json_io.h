@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -47,6 +48,10 @@ nlohmann::json parse_override_value(const std::string& text, const std::string& 
 // The whole text of a file of at most limits.max_bytes; JsonError(too_large) when it is longer,
 // std::nullopt-like failure as IoError (cannot open, a directory, read error).
 std::string read_json_text(const std::filesystem::path& path, const JsonLimits& limits = {});
+
+// A run file that may be missing or damaged (a run's config.json, summary.json): its JSON object
+// through parse_json, or std::nullopt when it cannot be read, is refused, or is not an object.
+std::optional<nlohmann::json> read_json_object(const std::filesystem::path& path);
 
 // A JSON value for an error message: at most max_chars characters of its compact text ("..."
 // when cut), computed without serialising the whole value.

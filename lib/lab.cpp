@@ -14,6 +14,7 @@
 #include "errors.h"
 #include "experiment.h"
 #include "summarize.h"
+#include "json_io.h"
 
 namespace nnlab {
 
@@ -277,11 +278,9 @@ Table read_table(const fs::path& file) {
 }
 
 json read_json_file(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw IoError("cannot read " + file.string());
-  json doc = json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded() || !doc.is_object()) throw IoError(file.string() + ": not a JSON object");
-  return doc;
+  auto doc = read_json_object(file);
+  if (!doc) throw IoError(file.string() + ": cannot be read as a JSON object");
+  return *doc;
 }
 
 // Layer -> norm of `param` at the measure's step (or averaged over its first K logged steps).
@@ -447,13 +446,13 @@ Lab parse_lab(const ordered_json& doc, const fs::path& file) {
 Lab read_lab_file(const fs::path& path) {
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) throw ConfigError("", path.string() + ": no such lab file");
-  std::ifstream in(path);
-  if (!in) throw ConfigError("", "cannot read lab file " + path.string());
   ordered_json doc;
   try {
-    doc = ordered_json::parse(in);
-  } catch (const ordered_json::parse_error& e) {
-    throw ConfigError("", path.string() + ": invalid JSON: " + e.what());
+    doc = parse_ordered_json(read_json_text(path));
+  } catch (const JsonError& e) {
+    throw ConfigError("", path.string() + ": " + e.what());
+  } catch (const IoError&) {
+    throw ConfigError("", "cannot read lab file " + path.string());
   }
   return parse_lab(doc, path);
 }

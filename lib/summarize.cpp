@@ -145,17 +145,6 @@ const json* at_path(const json& doc, const std::string& path) {
 
 namespace {
 
-std::optional<json> read_json(const fs::path& path) {
-  json doc;
-  try {
-    doc = parse_json(read_json_text(path));
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
-  if (!doc.is_object()) return std::nullopt;
-  return doc;
-}
-
 std::string field_of(const json& object, const char* key) {
   if (!object.is_object()) return "";
   auto it = object.find(key);
@@ -291,8 +280,8 @@ SummaryTable summarize(const fs::path& dir, int window) {
     Run run;
     run.path = relative;
     const fs::path full = dir / relative;
-    auto config = read_json(full / "config.json");
-    auto summary = read_json(full / "summary.json");
+    auto config = read_json_object(full / "config.json");
+    auto summary = read_json_object(full / "summary.json");
     if (!config || !summary) {
       table.warnings.push_back(full.string() + ": unreadable " +
                                (config ? "summary.json" : "config.json") + "; skipped");
@@ -306,7 +295,7 @@ SummaryTable summarize(const fs::path& dir, int window) {
 
   // Key columns: the sweep's keys first, then the other keys whose values differ.
   std::vector<std::string> keys;
-  if (auto manifest = read_json(dir / kManifestFile);
+  if (auto manifest = read_json_object(dir / kManifestFile);
       manifest && manifest->contains("keys") && (*manifest)["keys"].is_array())
     for (const auto& key : (*manifest)["keys"])
       if (key.is_string() && key.get<std::string>() != "seed" &&
