@@ -113,7 +113,6 @@ class Reader {
     if (pos_ != end_) fail("damaged (unexpected bytes at its end)");
   }
   int version() const { return version_; }
-  std::size_t remaining() const { return end_ - pos_; }
   [[noreturn]] void fail(const std::string& why) const {
     throw IoError("checkpoint " + path_.string() + ": " + why);
   }
