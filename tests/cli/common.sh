@@ -47,6 +47,16 @@ skip() {  # skip REASON: a dependency is missing; CTest reports SKIP (77), or FA
   exit 77
 }
 
+same_outputs() {  # same_outputs REFERENCE DIR: every run CSV and the weights, byte for byte
+  local f ok=0
+  for f in metrics.csv grad_norms.csv activations.csv eval.csv time_grad_norms.csv \
+           grad_quantiles.csv weights.json; do
+    [ -e "$1/$f" ] || continue
+    cmp -s "$1/$f" "$2/$f" || { echo "  $2/$f differs from $1/$f" >&2; ok=1; }
+  done
+  return $ok
+}
+
 finish() {  # finish NAME: the tally, and the script's exit code
   echo "$1: $passed passed, $failed failed"
   [ "$failed" -eq 0 ]

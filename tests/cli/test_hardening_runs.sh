@@ -19,14 +19,6 @@ complete_rows() {  # every CSV of DIR ends in a newline and each row has its hea
       { echo "  $f has a torn row" >&2; return 1; }
   done
 }
-same_outputs() {  # same_outputs REFERENCE DIR: every CSV and the weights, byte for byte
-  local f ok=0
-  for f in metrics.csv grad_norms.csv activations.csv eval.csv time_grad_norms.csv weights.json; do
-    [ -e "$1/$f" ] || continue
-    cmp -s "$1/$f" "$2/$f" || { echo "  $2/$f differs from $1/$f" >&2; ok=1; }
-  done
-  return $ok
-}
 wait_rows() {  # wait_rows DIR N: until DIR/metrics.csv has more than N lines (20 s at most)
   for _ in $(seq 200); do
     [ -s "$1/metrics.csv" ] && [ "$(wc -l <"$1/metrics.csv")" -gt "$2" ] && return 0

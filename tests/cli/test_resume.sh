@@ -34,14 +34,6 @@ wait_rows() {
   return 1
 }
 
-same_outputs() {  # same_outputs REFERENCE DIR: every CSV and the weights, byte for byte
-  local f ok=0
-  for f in metrics.csv grad_norms.csv activations.csv eval.csv time_grad_norms.csv weights.json; do
-    [ -e "$1/$f" ] || continue
-    cmp -s "$1/$f" "$2/$f" || { echo "  $2/$f differs from $1/$f" >&2; ok=1; }
-  done
-  return $ok
-}
 
 complete_rows() {  # every CSV of DIR ends with a newline and has as many fields per row as its header
   local f
