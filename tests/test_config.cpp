@@ -255,7 +255,8 @@ TEST_CASE("config: defaults that depend on other choices") {
         {"identity", InitScheme::xavier_normal}, {"relu", InitScheme::he_normal},
         {"leaky_relu", InitScheme::he_normal},   {"elu", InitScheme::he_normal}};
     for (const auto& [activation, scheme] : cases) {
-      CAPTURE(activation);
+      const auto& activation_ = activation;  // clang 14 cannot capture a structured binding
+      CAPTURE(activation_);
       const std::string implicit = R"({"model": {"activation": ")" + activation + R"("}})";
       const std::string explicit_auto =
           R"({"model": {"init": "auto", "activation": ")" + activation + R"("}})";
@@ -572,7 +573,8 @@ TEST_CASE("config: log and top-level keys, seeds up to 2^64-1") {
         {"18446744073709551615", std::numeric_limits<std::uint64_t>::max()},
         {"3.0", 3}};
     for (const auto& [text, value] : seeds) {
-      CAPTURE(text);
+      const auto& text_ = text;  // clang 14 cannot capture a structured binding
+      CAPTURE(text_);
       CHECK(accept(R"({"seed": )" + text + "}").seed == value);
       CHECK(accept(R"({"data": {"seed": )" + text + "}}").data.seed == value);
     }
@@ -1140,7 +1142,8 @@ TEST_CASE("config: to_json round trip gives the same config") {
           "model": {"type": "gru"}})",
   };
   for (const auto& text : configs) {
-    CAPTURE(text);
+    const auto& text_ = text;  // clang 14 cannot capture a structured binding
+    CAPTURE(text_);
     const Config c = accept(text);
     const json written = to_json(c);
     const std::string dumped = written.dump();
@@ -1322,7 +1325,8 @@ TEST_CASE("config: apply_override refuses what it cannot set") {
        {"model.width[1]", "--set model.width.1.x: cannot set \"x\" inside an integer"}},
   };
   for (const auto& [assignment, expected] : cases) {
-    CAPTURE(assignment);
+    const auto& assignment_ = assignment;  // clang 14 cannot capture a structured binding
+    CAPTURE(assignment_);
     json doc = original;
     try {
       apply_override(doc, assignment);
@@ -1361,7 +1365,8 @@ TEST_CASE("config: read_config_file") {
         {"single_quotes.json", "{'seed': 1}"},
     };
     for (const auto& [name, text] : bad) {
-      CAPTURE(name);
+      const auto& name_ = name;  // clang 14 cannot capture a structured binding
+      CAPTURE(name_);
       const auto file = dir.write(name, text);
       try {
         read_config_file(file);
@@ -1378,7 +1383,8 @@ TEST_CASE("config: read_config_file") {
   }
   SUBCASE("the top level must be an object") {
     for (const std::string text : {"[1, 2]", "3", "\"config\"", "null"}) {
-      CAPTURE(text);
+      const auto& text_ = text;  // clang 14 cannot capture a structured binding
+      CAPTURE(text_);
       const auto file = dir.write("top.json", text);
       try {
         read_config_file(file);

@@ -347,7 +347,8 @@ TEST_CASE("run states, the commands that run them, shell quoting and the manifes
                                                      {"interrupted", RunState::started},
                                                      {"completed", RunState::completed},
                                                      {"diverged", RunState::diverged}}) {
-    CAPTURE(status);
+    const auto& status_ = status;  // clang 14 cannot capture a structured binding
+    CAPTURE(status_);
     write(rd / "summary.json", json{{"status", status}}.dump());
     CHECK(run_state(rd) == state);
   }
