@@ -5,7 +5,9 @@
 # the command-line tests that fit under the sanitizers, then scripts/fuzz.sh. Not built: bench/.
 # Left out (docs/hardening.md): cli.test_torch_reference, cli.test_bench_smoke, cli.test_slurm
 # and cli.test_plots (they check PyTorch agreement, timings, a Slurm cluster and plotting, not
-# nnlab's memory safety, and together take longer than the rest).
+# nnlab's memory safety, and together take longer than the rest); cli.test_package (it builds and
+# installs a second, uninstrumented tree); cli.test_resume (its long runs take over 10 minutes
+# under ASan; the unit tests' checkpoint cases, which stop and resume after every step, run here).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=${SAN_BUILD_DIR:-build-asan}
@@ -21,7 +23,7 @@ echo "sanitize: built in $(( $(date +%s) - start ))s" >&2
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 ctest --test-dir "$B" --output-on-failure -j 2 \
-  -E 'cli\.test_(torch_reference|bench_smoke|slurm|plots|package)$'
+  -E 'cli\.test_(torch_reference|bench_smoke|slurm|plots|package|resume)$'
 echo "sanitize: tests done at $(( $(date +%s) - start ))s" >&2
 SAN_BUILD_DIR=$B scripts/fuzz.sh
 echo "sanitize: fuzzing done at $(( $(date +%s) - start ))s" >&2
