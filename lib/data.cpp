@@ -360,8 +360,11 @@ void standardize(Dataset& d, const std::string& path) {
   const FeatureScaling scaling = feature_scaling(d.x_train);
   for (Mat<double>* x : {&d.x_train, &d.x_test}) scaling.apply(*x);
   for (Eigen::Index f = 0; f < scaling.scale.size(); ++f) {
+    // A split with no samples (a 1-row CSV leaves the test split empty) has nothing to check;
+    // row() of a 0-column matrix is undefined behaviour in Eigen (null data + offset).
+    const auto finite_row = [f](const Mat<double>& x) { return x.cols() == 0 || x.row(f).allFinite(); };
     if (std::isfinite(scaling.mean(f)) && std::isfinite(scaling.scale(f)) &&
-        d.x_train.row(f).allFinite() && d.x_test.row(f).allFinite())
+        finite_row(d.x_train) && finite_row(d.x_test))
       continue;
     const std::string& column = d.feature_names[static_cast<std::size_t>(f)];
     throw ConfigError("data.path", path + ": column \"" + column +
