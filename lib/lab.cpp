@@ -13,6 +13,7 @@
 #include "config.h"
 #include "errors.h"
 #include "experiment.h"
+#include "feasibility.h"
 #include "summarize.h"
 #include "json_io.h"
 
@@ -33,10 +34,12 @@ const std::vector<std::pair<LabMeasure::Kind, const char*>> kKinds{
     {LabMeasure::Kind::layer_ratio, "layer_ratio"},
     {LabMeasure::Kind::layer_norm, "layer_norm"},
     {LabMeasure::Kind::time_ratio, "time_ratio"},
+    {LabMeasure::Kind::time_reach, "time_reach"},
     {LabMeasure::Kind::metric, "metric"},
     {LabMeasure::Kind::final, "final"},
     {LabMeasure::Kind::diverged, "diverged"},
     {LabMeasure::Kind::clipped_fraction, "clipped_fraction"},
+    {LabMeasure::Kind::activation_memory, "activation_memory"},
 };
 
 const char* kind_name(LabMeasure::Kind kind) {
@@ -149,11 +152,17 @@ LabMeasure read_measure(Reader& r, const ordered_json& v, const std::string& pat
   r.integer(v, path, "over_t", m.over_t, -1'000'000, 1'000'000);
   m.field = r.text(v, path, "field", m.kind == LabMeasure::Kind::metric || m.kind == LabMeasure::Kind::final);
   m.relative_to = r.text(v, path, "relative_to", false);
-  if (!m.relative_to.empty() && m.relative_to != "baseline" && m.relative_to != "initial")
+  if (m.kind == LabMeasure::Kind::activation_memory) {
+    if (!m.relative_to.empty() && m.relative_to != "full_bptt")
+      r.issue(Reader::join(path, "relative_to"),
+              "expected \"full_bptt\" for kind \"activation_memory\", got \"" + m.relative_to + "\"");
+  } else if (!m.relative_to.empty() && m.kind != LabMeasure::Kind::final) {
+    r.issue(Reader::join(path, "relative_to"),
+            "applies only to kinds \"final\" and \"activation_memory\"");
+  } else if (!m.relative_to.empty() && m.relative_to != "baseline" && m.relative_to != "initial") {
     r.issue(Reader::join(path, "relative_to"),
             "expected \"baseline\" or \"initial\", got \"" + m.relative_to + "\"");
-  if (!m.relative_to.empty() && m.kind != LabMeasure::Kind::final)
-    r.issue(Reader::join(path, "relative_to"), "applies only to kind \"final\"");
+  }
   if (m.layer == 0 || m.over == 0 || m.t == 0 || m.over_t == 0)
     r.issue(path, "layer, over, t and over_t count from 1 (negative: from the end)");
   return m;
@@ -365,6 +374,9 @@ std::string LabMeasure::describe() const {
       return "‖∂L/∂h_t‖ at t = " + (t > 0 ? std::to_string(t) : "T" + std::to_string(t + 1)) +
              " / at t = " + (over_t > 0 ? std::to_string(over_t) : over_t == -1 ? "T" : "T" + std::to_string(over_t + 1)) +
              " (recurrent layer " + std::to_string(layer) + ", step " + std::to_string(step) + ")";
+    case Kind::time_reach:
+      return "time steps t with ‖∂L/∂h_t‖ > 0 (recurrent layer " + std::to_string(layer) +
+             ", step " + std::to_string(step) + "; truncated BPTT logs only the step's chunk)";
     case Kind::metric:
       return "metrics.csv " + field + " at step " + std::to_string(step);
     case Kind::final:
@@ -374,6 +386,9 @@ std::string LabMeasure::describe() const {
       return "1 if the run diverged (NaN/Inf), else 0";
     case Kind::clipped_fraction:
       return "share of steps whose gradient was clipped";
+    case Kind::activation_memory:
+      return std::string("estimated activation memory (bytes; lib/feasibility, from config.json)") +
+             (relative_to == "full_bptt" ? " / the same run's with full BPTT (train.truncation 0)" : "");
   }
   return "?";
 }
@@ -495,7 +510,8 @@ double measure_run(const LabMeasure& m, const fs::path& dir) {
       };
       return m.kind == Kind::layer_norm ? at(m.layer) : at(m.layer) / at(m.over);
     }
-    case Kind::time_ratio: {
+    case Kind::time_ratio:
+    case Kind::time_reach: {
       const fs::path file = dir / "time_grad_norms.csv";
       const Table t = read_table(file);
       const std::size_t c_step = t.column("step", file), c_layer = t.column("layer", file),
@@ -507,6 +523,12 @@ double measure_run(const LabMeasure& m, const fs::path& dir) {
       if (by_t.empty())
         throw IoError(file.string() + ": no rows of layer " + std::to_string(m.layer) + " at step " +
                       std::to_string(m.step));
+      if (m.kind == Kind::time_reach) {
+        // Steps outside the chunk have no row; a row of 0 (or nan) is not reached either.
+        double reached = 0;
+        for (const auto& [step_t, norm] : by_t) reached += norm > 0 && std::isfinite(norm) ? 1 : 0;
+        return reached;
+      }
       const long long last = by_t.rbegin()->first;
       auto at = [&](long long t) {
         const long long k = t > 0 ? t : last + 1 + t;
@@ -544,6 +566,20 @@ double measure_run(const LabMeasure& m, const fs::path& dir) {
     }
     case Kind::diverged:
       return recorded_status(dir) == "diverged" ? 1.0 : 0.0;
+    case Kind::activation_memory: {
+      ConfigContext context;
+      context.base_dir = fs::absolute(dir);
+      Config config;
+      try {
+        config = parse_config(read_json_file(dir / "config.json"), context);
+      } catch (const ConfigError& e) {
+        throw IoError((dir / "config.json").string() + ": " + e.what());
+      }
+      const double bytes = static_cast<double>(estimate_run(config).activations);
+      if (m.relative_to != "full_bptt") return bytes;
+      config.train.truncation = 0;
+      return bytes / static_cast<double>(estimate_run(config).activations);
+    }
     case Kind::clipped_fraction: {
       const fs::path file = dir / "metrics.csv";
       const Table t = read_table(file);

@@ -24,10 +24,12 @@ struct LabMeasure {
     layer_ratio,      // ||x^(layer)|| / ||x^(over)||
     layer_norm,       // ||x^(layer)||
     time_ratio,       // ||dL/dh_t||/||dL/dh_over_t|| of recurrent layer `layer` (time_grad_norms.csv)
+    time_reach,       // how many time steps of recurrent layer `layer` get a gradient at `step`
     metric,           // a column of metrics.csv at `step` (loss, grad_norm, ...)
     final,            // summary.json final.FIELD (train_loss, test_loss, test_accuracy, ...)
     diverged,         // 1 when the run diverged, else 0
     clipped_fraction, // share of steps with clipped = 1 (metrics.csv)
+    activation_memory,  // feasibility.h's estimate of the activations' bytes, from config.json
   };
   Kind kind = Kind::layer_log_slope;
   std::string param = "delta";  // grad_norms.csv param for the layer kinds
@@ -37,7 +39,8 @@ struct LabMeasure {
   int layer = 1, over = -1;     // layer_ratio/layer_norm/time_ratio; time_ratio: t and over_t
   long long t = 1, over_t = -1; // time_ratio: -1 = the last time step
   std::string field;            // metric: the metrics.csv column; final: the summary field
-  std::string relative_to;      // final: "" | "baseline" (summary.json baseline.value) | "initial"
+  std::string relative_to;      // final: "" | "baseline" (summary.json baseline.value) | "initial";
+                                // activation_memory: "" | "full_bptt" (the same run, truncation 0)
   std::string describe() const; // one line for reports
 };
 

@@ -149,6 +149,16 @@ TEST_CASE("lab measurements from run files") {
   LabMeasure t;
   t.kind = LabMeasure::Kind::time_ratio;
   CHECK(measure_run(t, dir) == doctest::Approx(0.002));
+  t.kind = LabMeasure::Kind::time_reach;
+  CHECK(measure_run(t, dir) == 3.0);
+  // Truncated BPTT: only the chunk's steps have rows; a zero or nan norm is not reached.
+  write(dir / "time_grad_norms.csv", "step,layer,t,grad_norm\n1,1,8,0\n1,1,9,0.2\n1,1,10,0.5\n"
+                                     "2,1,1,nan\n2,1,2,0.1\n");
+  CHECK(measure_run(t, dir) == 2.0);
+  t.step = 2;
+  CHECK(measure_run(t, dir) == 1.0);
+  t.step = 3;
+  CHECK_THROWS_WITH_AS(measure_run(t, dir), doctest::Contains("no rows of layer 1 at step 3"), IoError);
   write(dir / "metrics.csv", "step,epoch,loss,grad_norm,clipped,grad_norm_clipped,lr\n"
                              "1,1,2.5,10,1,1,0.1\n2,1,nan,inf,1,1,0.1\n3,1,1,0.5,0,0.5,0.1\n4,1,1,0.5,0,0.5,0.1\n");
   LabMeasure c;
@@ -172,6 +182,43 @@ TEST_CASE("lab measurements from run files") {
   CHECK(measure_run(f, dir) == doctest::Approx(0.1));
   f.kind = LabMeasure::Kind::diverged;
   CHECK(measure_run(f, dir) == 1.0);
+}
+
+TEST_CASE("lab measurement activation_memory: the feasibility estimate grows with the BPTT chunk") {
+  const fs::path dir = test::fresh_dir("lab_memory");
+  // T = 40, batch 32: the per-step caches of a chunk of k steps, plus a fixed evaluation part.
+  json config = {{"data", {{"type", "adding"}, {"length", 40}, {"train_size", 64}, {"test_size", 0}}},
+                 {"model", {{"type", "lstm"}, {"width", 8}}},
+                 {"train", {{"batch_size", 32}, {"truncation", 0}}}};
+  write(dir / "config.json", config.dump());
+  LabMeasure m;
+  m.kind = LabMeasure::Kind::activation_memory;
+  const double full = measure_run(m, dir);
+  CHECK(full > 0);
+  m.relative_to = "full_bptt";
+  CHECK(measure_run(m, dir) == 1.0);
+  config["train"]["truncation"] = 10;
+  write(dir / "config.json", config.dump());
+  const double ratio = measure_run(m, dir);
+  m.relative_to.clear();
+  CHECK(ratio == doctest::Approx(measure_run(m, dir) / full));
+  config["train"]["truncation"] = 20;
+  write(dir / "config.json", config.dump());
+  CHECK(measure_run(m, dir) / full > ratio);  // a longer chunk keeps more
+  CHECK(ratio < 1.0);
+  write(dir / "config.json", R"({"model": {"widht": 8}})");
+  CHECK_THROWS_AS(measure_run(m, dir), IoError);
+
+  json lab = json::parse(kLab);
+  lab["predictions"][0]["measure"] = {{"kind", "activation_memory"}, {"relative_to", "baseline"}};
+  lab["predictions"][1]["measure"] = {{"kind", "time_ratio"}, {"relative_to", "full_bptt"}};
+  const auto issues = issue_texts(lab.dump());
+  CHECK(std::find(issues.begin(), issues.end(),
+                  "demo.json: predictions[0].measure.relative_to: expected \"full_bptt\" for kind "
+                  "\"activation_memory\", got \"baseline\"") != issues.end());
+  CHECK(std::find(issues.begin(), issues.end(),
+                  "demo.json: predictions[1].measure.relative_to: applies only to kinds \"final\" and "
+                  "\"activation_memory\"") != issues.end());
 }
 
 TEST_CASE("lab verdict: computed from the runs; a changed prediction disagrees") {
