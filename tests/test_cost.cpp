@@ -13,6 +13,7 @@
 #include "cost.h"
 #include "errors.h"
 #include "lab.h"
+#include "sweep.h"
 #include "test_util.h"
 
 using namespace nnlab;
@@ -182,4 +183,30 @@ TEST_CASE("lab measures of pass cost read the run's config.json") {
   std::ofstream(dir / "config.json") << R"({"model": {"widht": 3}})";
   m.kind = LabMeasure::Kind::forward_macs;
   CHECK_THROWS_AS(measure_run(m, dir), IoError);
+}
+
+TEST_CASE("labs/backward-cost.json: its multiply-add predictions hold for its runs; changed, they do not") {
+  Lab lab = read_lab_file(fs::path(NNLAB_SOURCE_DIR) / "labs" / "backward-cost.json");
+  // Only the multiply-add predictions: the timed ones are checked by tests/cli/test_labs.sh.
+  std::vector<LabPrediction> counted;
+  for (const auto& p : lab.predictions)
+    if (p.measure.kind == LabMeasure::Kind::backward_macs_ratio) counted.push_back(p);
+  REQUIRE(counted.size() == 4);
+  lab.predictions = counted;
+  const Sweep sweep = expand_sweep(lab_sweep(lab, true, test::fresh_dir("lab_backward_cost")));
+  for (const auto& run : sweep.runs) {
+    json doc = sweep.spec.base_doc;
+    for (const auto& assignment : run_assignments(sweep.spec, run)) apply_override(doc, assignment);
+    const fs::path dir = run_dir(sweep.spec, run);
+    fs::create_directories(dir);
+    std::ofstream(dir / "config.json") << to_json(test::parse(doc)).dump(2);
+  }
+  LabVerdict v = compute_verdict(lab, sweep);
+  CHECK(v.agrees);
+  for (const auto& r : v.results) CHECK(r.n >= 1);
+  lab.predictions[0].value = 2.0;  // "exactly 2": forgets that layer 1 needs no dL/dx
+  v = compute_verdict(lab, sweep);
+  CHECK_FALSE(v.agrees);
+  CHECK_FALSE(v.results[0].agrees);
+  CHECK(v.results[1].agrees);
 }
