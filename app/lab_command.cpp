@@ -103,7 +103,8 @@ int run_lab(const LabOptions& options, const CommonOptions& common, const char* 
     const fs::path labs_dir = find_resource("NNLAB_LABS", "labs", exe);
     if (options.list_cmd->parsed()) return list_labs(labs_dir);
 
-    const Lab lab = read_lab_file(lab_file(options.name, labs_dir));
+    Lab lab = read_lab_file(lab_file(options.name, labs_dir));
+    if (options.quick) lab = quick_variant(std::move(lab));
     const fs::path out = options.out.empty()
                              ? fs::path("runs") / "labs" / (lab.name + (options.quick ? "-quick" : ""))
                              : fs::path(options.out);
@@ -156,14 +157,16 @@ int run_lab(const LabOptions& options, const CommonOptions& common, const char* 
     std::printf("\nlab %s: %s\n", lab.name.c_str(), lab.question.c_str());
     for (const auto& r : verdict.results) {
       const auto& p = *r.prediction;
-      std::string predicted = p.value ? fmt::format("{:.6g} ± {:.2g}", *p.value, *p.tolerance)
+      std::string predicted = p.value     ? fmt::format("{:.6g} ± {:.2g}", *p.value, *p.tolerance)
                               : p.at_most ? fmt::format("≤ {:.6g}", *p.at_most)
-                                          : fmt::format("≥ {:.6g}", *p.at_least);
+                              : p.at_least ? fmt::format("≥ {:.6g}", *p.at_least)
+                                           : std::string("nothing (reported only)");
       std::string measured = r.n == 0 ? std::string("no finite value")
                                       : fmt::format("{:.6g} ± {:.2g} over {} run{}", r.mean, r.std, r.n,
                                                     r.n == 1 ? "" : "s");
       if (r.nonfinite > 0) measured += fmt::format(" ({} without a finite value)", r.nonfinite);
-      std::printf("  %-9s %s: measured %s, predicted %s\n", r.agrees ? "agrees" : "DISAGREES",
+      std::printf("  %-9s %s: measured %s, predicted %s\n",
+                  !r.agrees ? "DISAGREES" : p.reported_only() ? "reported" : "agrees",
                   p.text.c_str(), measured.c_str(), predicted.c_str());
     }
     std::printf("verdict: %s\nreport: %s\n", verdict.agrees ? "agrees" : "disagrees",

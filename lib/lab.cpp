@@ -8,9 +8,11 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 
 #include "config.h"
+#include "cost.h"
 #include "errors.h"
 #include "experiment.h"
 #include "feasibility.h"
@@ -40,6 +42,12 @@ const std::vector<std::pair<LabMeasure::Kind, const char*>> kKinds{
     {LabMeasure::Kind::diverged, "diverged"},
     {LabMeasure::Kind::clipped_fraction, "clipped_fraction"},
     {LabMeasure::Kind::activation_memory, "activation_memory"},
+    {LabMeasure::Kind::backward_macs_ratio, "backward_macs_ratio"},
+    {LabMeasure::Kind::backward_time_ratio, "backward_time_ratio"},
+    {LabMeasure::Kind::forward_macs, "forward_macs"},
+    {LabMeasure::Kind::backward_macs, "backward_macs"},
+    {LabMeasure::Kind::forward_time, "forward_time"},
+    {LabMeasure::Kind::backward_time, "backward_time"},
 };
 
 const char* kind_name(LabMeasure::Kind kind) {
@@ -168,13 +176,31 @@ LabMeasure read_measure(Reader& r, const ordered_json& v, const std::string& pat
   return m;
 }
 
+// A prediction's bounds: at most one of value (with tolerance), at_most, at_least.
+void read_bounds(Reader& r, const ordered_json& v, const std::string& path, std::optional<double>& value,
+                 std::optional<double>& tolerance, std::optional<double>& at_most,
+                 std::optional<double>& at_least) {
+  value = r.number(v, path, "value");
+  tolerance = r.number(v, path, "tolerance");
+  at_most = r.number(v, path, "at_most");
+  at_least = r.number(v, path, "at_least");
+  const int forms = (value ? 1 : 0) + (at_most ? 1 : 0) + (at_least ? 1 : 0);
+  if (forms > 1 || (forms == 0 && tolerance))
+    r.issue(path, "give at most one of \"value\" (with \"tolerance\"), \"at_most\", \"at_least\" "
+                  "(none: a measurement only reported)");
+  if (forms <= 1 && value.has_value() != tolerance.has_value())
+    r.issue(Reader::join(path, "tolerance"), "\"value\" and \"tolerance\" go together");
+  if (tolerance && !(*tolerance >= 0))
+    r.issue(Reader::join(path, "tolerance"), "expected a number >= 0");
+}
+
 LabPrediction read_prediction(Reader& r, const ordered_json& v, const std::string& path) {
   LabPrediction p;
   if (!v.is_object()) {
     r.issue(path, "expected an object, got " + show(v));
     return p;
   }
-  r.known_keys(v, path, {"text", "where", "measure", "value", "tolerance", "at_most", "at_least"});
+  r.known_keys(v, path, {"text", "where", "measure", "value", "tolerance", "at_most", "at_least", "quick"});
   p.text = r.text(v, path, "text", true);
   if (const ordered_json* where = r.find(v, "where")) {
     if (!where->is_object())
@@ -186,17 +212,17 @@ LabPrediction read_prediction(Reader& r, const ordered_json& v, const std::strin
     p.measure = read_measure(r, *m, Reader::join(path, "measure"));
   else
     r.issue(Reader::join(path, "measure"), "required: what is measured in each run");
-  p.value = r.number(v, path, "value");
-  p.tolerance = r.number(v, path, "tolerance");
-  p.at_most = r.number(v, path, "at_most");
-  p.at_least = r.number(v, path, "at_least");
-  const int forms = (p.value ? 1 : 0) + (p.at_most ? 1 : 0) + (p.at_least ? 1 : 0);
-  if (forms != 1)
-    r.issue(path, "give exactly one of \"value\" (with \"tolerance\"), \"at_most\", \"at_least\"");
-  if (p.value.has_value() != p.tolerance.has_value())
-    r.issue(Reader::join(path, "tolerance"), "\"value\" and \"tolerance\" go together");
-  if (p.tolerance && !(*p.tolerance >= 0))
-    r.issue(Reader::join(path, "tolerance"), "expected a number >= 0");
+  read_bounds(r, v, path, p.value, p.tolerance, p.at_most, p.at_least);
+  if (const ordered_json* quick = r.find(v, "quick")) {
+    const std::string qpath = Reader::join(path, "quick");
+    if (!quick->is_object()) {
+      r.issue(qpath, "expected an object {\"value\", \"tolerance\"} or {\"at_most\"} or {\"at_least\"}, got " + show(*quick));
+    } else {
+      r.known_keys(*quick, qpath, {"value", "tolerance", "at_most", "at_least"});
+      p.has_quick = true;
+      read_bounds(r, *quick, qpath, p.quick_value, p.quick_tolerance, p.quick_at_most, p.quick_at_least);
+    }
+  }
   return p;
 }
 
@@ -389,6 +415,20 @@ std::string LabMeasure::describe() const {
     case Kind::activation_memory:
       return std::string("estimated activation memory (bytes; lib/feasibility, from config.json)") +
              (relative_to == "full_bptt" ? " / the same run's with full BPTT (train.truncation 0)" : "");
+    case Kind::backward_macs_ratio:
+      return "multiply-adds of one backward pass / one forward pass of a training batch, counted "
+             "from the architecture (matrix products)";
+    case Kind::backward_time_ratio:
+      return "median time of one backward pass / one forward pass of a training batch, measured "
+             "on this machine (not reproducible bit for bit)";
+    case Kind::forward_macs:
+      return "multiply-adds of one forward pass of a training batch (matrix products)";
+    case Kind::backward_macs:
+      return "multiply-adds of one backward pass of a training batch (matrix products)";
+    case Kind::forward_time:
+      return "median time of one forward pass of a training batch, ms, measured on this machine";
+    case Kind::backward_time:
+      return "median time of one backward pass of a training batch, ms, measured on this machine";
   }
   return "?";
 }
@@ -470,6 +510,17 @@ Lab read_lab_file(const fs::path& path) {
     throw ConfigError("", "cannot read lab file " + path.string());
   }
   return parse_lab(doc, path);
+}
+
+Lab quick_variant(Lab lab) {
+  for (auto& p : lab.predictions) {
+    if (!p.has_quick) continue;
+    p.value = p.quick_value;
+    p.tolerance = p.quick_tolerance;
+    p.at_most = p.quick_at_most;
+    p.at_least = p.quick_at_least;
+  }
+  return lab;
 }
 
 SweepSpec lab_sweep(const Lab& lab, bool quick, const fs::path& out) {
@@ -589,6 +640,44 @@ double measure_run(const LabMeasure& m, const fs::path& dir) {
       for (const auto& row : t.rows) clipped += row[c] == "1" ? 1 : 0;
       return clipped / static_cast<double>(t.rows.size());
     }
+    case Kind::backward_macs_ratio:
+    case Kind::backward_time_ratio:
+    case Kind::forward_macs:
+    case Kind::backward_macs:
+    case Kind::forward_time:
+    case Kind::backward_time: {
+      // The run's resolved config rebuilds its model (initialised as the run started).
+      const fs::path file = dir / "config.json";
+      Config config;
+      try {
+        config = parse_config(read_json_file(file), ConfigContext{dir, "run"});
+      } catch (const ConfigError& e) {
+        throw IoError(file.string() + ": not a valid config: " + e.what());
+      }
+      const bool time = m.kind == Kind::backward_time_ratio || m.kind == Kind::forward_time ||
+                        m.kind == Kind::backward_time;
+      // A run is timed once per process (see lab.h); the counts are cheap and exact.
+      static std::mutex mutex;
+      static std::map<std::string, PassCost> timed;
+      const std::string key = fs::absolute(dir).lexically_normal().string();
+      PassCost cost;
+      if (time) {
+        std::lock_guard<std::mutex> lock(mutex);
+        auto it = timed.find(key);
+        if (it == timed.end()) it = timed.emplace(key, pass_cost(config, true)).first;
+        cost = it->second;
+      } else {
+        cost = pass_cost(config, false);
+      }
+      switch (m.kind) {
+        case Kind::backward_macs_ratio: return cost.backward_macs / cost.forward_macs;
+        case Kind::backward_time_ratio: return cost.backward_seconds / cost.forward_seconds;
+        case Kind::forward_macs: return cost.forward_macs;
+        case Kind::backward_macs: return cost.backward_macs;
+        case Kind::forward_time: return cost.forward_seconds * 1e3;
+        default: return cost.backward_seconds * 1e3;
+      }
+    }
   }
   return std::nan("");
 }
@@ -642,6 +731,7 @@ LabVerdict compute_verdict(const Lab& lab, const Sweep& sweep) {
 namespace {
 
 std::string prediction_text(const LabPrediction& p) {
+  if (p.reported_only()) return "(reported)";
   if (p.value) return num(*p.value) + " ± " + num(*p.tolerance);
   if (p.at_most) return "≤ " + num(*p.at_most);
   return "≥ " + num(*p.at_least);
@@ -684,6 +774,7 @@ json verdict_json(const Lab& lab, const LabVerdict& verdict, bool quick) {
     if (p.value) predicted["value"] = *p.value, predicted["tolerance"] = *p.tolerance;
     if (p.at_most) predicted["at_most"] = *p.at_most;
     if (p.at_least) predicted["at_least"] = *p.at_least;
+    if (p.reported_only()) predicted["reported_only"] = true;
     item["prediction"] = predicted;
     item["measured"] = {{"mean", r.n ? json_number(r.mean) : json(nullptr)},
                         {"std", r.n ? json_number(r.std) : json(nullptr)},
@@ -720,7 +811,8 @@ std::string report_markdown(const Lab& lab, const LabVerdict& verdict, bool quic
   for (const auto& r : verdict.results) {
     md += "| " + r.prediction->text + " | " + where_text(*r.prediction) + " (" +
           std::to_string(r.values.size()) + ") | " + measured_text(r) + " | " +
-          prediction_text(*r.prediction) + " | " + (r.agrees ? "agrees" : "**disagrees**") + " |\n";
+          prediction_text(*r.prediction) + " | " +
+          (!r.agrees ? "**disagrees**" : r.prediction->reported_only() ? "reported" : "agrees") + " |\n";
   }
   md += "\nWhat each number is:\n\n";
   for (std::size_t i = 0; i < verdict.results.size(); ++i) {

@@ -30,6 +30,13 @@ struct LabMeasure {
     diverged,         // 1 when the run diverged, else 0
     clipped_fraction, // share of steps with clipped = 1 (metrics.csv)
     activation_memory,  // feasibility.h's estimate of the activations' bytes, from config.json
+    // The cost of one forward and one backward pass of the run's model (config.json; cost.h):
+    backward_macs_ratio,  // multiply-adds of backward / forward, counted from the architecture
+    backward_time_ratio,  // median time of backward / forward, measured now on this machine
+    forward_macs,         // multiply-adds of one forward pass of a training batch
+    backward_macs,        // ... of one backward pass
+    forward_time,         // median time of one forward pass, milliseconds
+    backward_time,        // median time of one backward pass, milliseconds
   };
   Kind kind = Kind::layer_log_slope;
   std::string param = "delta";  // grad_norms.csv param for the layer kinds
@@ -50,6 +57,12 @@ struct LabPrediction {
   LabMeasure measure;
   std::optional<double> value, tolerance;            // |mean - value| <= tolerance
   std::optional<double> at_most, at_least;           // mean <= at_most, mean >= at_least
+  // None of value/at_most/at_least: a measurement only reported (it agrees when finite).
+  bool reported_only() const { return !value && !at_most && !at_least; }
+  // The prediction's "quick" bounds, which replace the four above in the lab's quick variant
+  // (quick_variant): e.g. a wider band for a timing that CI's sanitizers distort.
+  bool has_quick = false;
+  std::optional<double> quick_value, quick_tolerance, quick_at_most, quick_at_least;
 };
 
 struct LabFigure {
@@ -75,11 +88,16 @@ struct Lab {
 Lab read_lab_file(const std::filesystem::path& path);
 Lab parse_lab(const nlohmann::ordered_json& doc, const std::filesystem::path& file);
 
+// The lab as --quick judges it: every prediction with "quick" bounds gets them in place of its own.
+Lab quick_variant(Lab lab);
+
 // The lab's sweep (with --quick's replacements) as a sweep spec whose directory is `out`.
 SweepSpec lab_sweep(const Lab& lab, bool quick, const std::filesystem::path& out);
 
 // One run's measurement: nan when the run has no finite value for it (e.g. it diverged).
-// Throws IoError when a file the measure needs is missing or malformed.
+// Throws IoError when a file the measure needs is missing or malformed. The timed pass-cost
+// kinds time a run once per process: forward_time, backward_time and backward_time_ratio of
+// one run directory come from the same measurement, so the ratio is the quotient of the two.
 double measure_run(const LabMeasure& measure, const std::filesystem::path& run_dir);
 
 struct LabResult {

@@ -83,11 +83,29 @@ TEST_CASE("lab files: the reader is strict") {
     doc["predictions"][1]["measure"]["kind"] = "layer_log_slop";
     const auto issues = issue_texts(doc.dump());
     CHECK(std::find(issues.begin(), issues.end(),
-                    "demo.json: predictions[0]: give exactly one of \"value\" (with \"tolerance\"), "
-                    "\"at_most\", \"at_least\"") != issues.end());
+                    "demo.json: predictions[0]: give at most one of \"value\" (with \"tolerance\"), "
+                    "\"at_most\", \"at_least\" (none: a measurement only reported)") != issues.end());
     CHECK(std::find(issues.begin(), issues.end(),
                     "demo.json: predictions[1].measure.kind: unknown kind \"layer_log_slop\" (did you "
                     "mean \"layer_log_slope\"?)") != issues.end());
+  }
+  SUBCASE("a measurement only reported; quick bounds replace the prediction's in quick_variant") {
+    json doc = json::parse(kLab);
+    doc["predictions"][0].erase("value");
+    doc["predictions"][0].erase("tolerance");
+    doc["predictions"][1]["quick"] = {{"at_least", -1}};
+    CHECK(issue_texts(doc.dump()).empty());
+    const Lab lab = parse_lab(ordered_json::parse(doc.dump()), fs::path(NNLAB_SOURCE_DIR) / "labs" / "demo.json");
+    CHECK(lab.predictions[0].reported_only());
+    CHECK(lab.predictions[1].value == -0.6931);
+    const Lab quick = quick_variant(lab);
+    CHECK(quick.predictions[0].reported_only());
+    CHECK_FALSE(quick.predictions[1].value.has_value());
+    CHECK(quick.predictions[1].at_least == -1.0);
+    doc["predictions"][1]["quick"] = {{"value", 1}, {"at_most", 2}};
+    const auto issues = issue_texts(doc.dump());
+    REQUIRE(issues.size() == 1);
+    CHECK(issues[0].starts_with("demo.json: predictions[1].quick: give at most one of"));
   }
   SUBCASE("required fields, the name matches the file, figures are PNG names") {
     json doc = json::parse(kLab);
@@ -262,6 +280,14 @@ TEST_CASE("lab verdict: computed from the runs; a changed prediction disagrees")
   lab.predictions[0].tolerance = 0.0;
   lab.predictions[0].value = 0.05;
   CHECK_FALSE(compute_verdict(lab, sweep).agrees);
+
+  // A measurement only reported agrees whatever its value, when finite.
+  lab.predictions[0].value.reset();
+  lab.predictions[0].tolerance.reset();
+  v = compute_verdict(lab, sweep);
+  CHECK(v.results[0].agrees);
+  CHECK(verdict_json(lab, v, false)["predictions"][0]["prediction"]["reported_only"] == true);
+  CHECK(report_markdown(lab, v, false, "c", {}, {}).find("| (reported) | reported |") != std::string::npos);
 
   // A run without a finite value makes its prediction disagree.
   write(run_dir(sweep.spec, sweep.runs[0]) / "grad_norms.csv",
