@@ -125,6 +125,11 @@ int run_lab(const LabOptions& options, const CommonOptions& common, const char* 
     for (const auto& warning : table.warnings) spdlog::warn("{}", warning);
     write_file_atomic(dir / "summary.csv", to_csv(table));
 
+    // The verdict first: a figure may draw verdict.json.
+    const LabVerdict verdict = compute_verdict(lab, sweep);
+    const std::string command = "nnlab lab run " + lab.name + (options.quick ? " --quick" : "");
+    write_file_atomic(dir / "verdict.json", verdict_json(lab, verdict, options.quick).dump(2) + "\n");
+
     // Figures: drawn when Python with matplotlib is there, else their commands are printed.
     const std::string py = python();
     const fs::path script = find_resource("NNLAB_PLOT_SCRIPT", fs::path("scripts") / "plot_grad_norms.py", exe);
@@ -149,9 +154,6 @@ int run_lab(const LabOptions& options, const CommonOptions& common, const char* 
       for (const auto& c : commands) std::printf("  %s\n", c.c_str());
     }
 
-    const LabVerdict verdict = compute_verdict(lab, sweep);
-    const std::string command = "nnlab lab run " + lab.name + (options.quick ? " --quick" : "");
-    write_file_atomic(dir / "verdict.json", verdict_json(lab, verdict, options.quick).dump(2) + "\n");
     write_file_atomic(dir / "REPORT.md", report_markdown(lab, verdict, options.quick, command, commands, drawn));
 
     std::printf("\nlab %s: %s\n", lab.name.c_str(), lab.question.c_str());

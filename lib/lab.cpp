@@ -200,13 +200,22 @@ LabPrediction read_prediction(Reader& r, const ordered_json& v, const std::strin
     r.issue(path, "expected an object, got " + show(v));
     return p;
   }
-  r.known_keys(v, path, {"text", "where", "measure", "value", "tolerance", "at_most", "at_least", "quick"});
+  r.known_keys(v, path, {"text", "where", "versus", "measure", "value", "tolerance", "at_most", "at_least",
+                         "quick"});
   p.text = r.text(v, path, "text", true);
   if (const ordered_json* where = r.find(v, "where")) {
     if (!where->is_object())
       r.issue(Reader::join(path, "where"), "expected an object {\"key.path\": value}, got " + show(*where));
     else
       for (const auto& [key, value] : where->items()) p.where.emplace_back(key, plain(value));
+  }
+  if (const ordered_json* versus = r.find(v, "versus")) {
+    if (!versus->is_object() || versus->empty())
+      r.issue(Reader::join(path, "versus"),
+              "expected a non-empty object {\"key.path\": value} naming the group compared with, got " +
+                  show(*versus));
+    else
+      for (const auto& [key, value] : versus->items()) p.versus.emplace_back(key, plain(value));
   }
   if (const ordered_json* m = r.find(v, "measure"))
     p.measure = read_measure(r, *m, Reader::join(path, "measure"));
@@ -688,18 +697,42 @@ LabVerdict compute_verdict(const Lab& lab, const Sweep& sweep) {
   // The runs' resolved configs, read once.
   std::vector<json> configs;
   for (const auto& run : sweep.runs) configs.push_back(read_json_file(run_dir(sweep.spec, run) / "config.json"));
+  using Where = std::vector<std::pair<std::string, json>>;
+  auto matches = [&](std::size_t i, const Where& where) {
+    return std::all_of(where.begin(), where.end(), [&](const auto& kv) {
+      const json* v = at_path(configs[i], kv.first);
+      return v != nullptr && *v == kv.second;
+    });
+  };
   for (const auto& p : lab.predictions) {
     LabResult result;
     result.prediction = &p;
     std::vector<double> finite;
     for (std::size_t i = 0; i < sweep.runs.size(); ++i) {
-      const bool match = std::all_of(p.where.begin(), p.where.end(), [&](const auto& kv) {
-        const json* v = at_path(configs[i], kv.first);
-        return v != nullptr && *v == kv.second;
-      });
-      if (!match) continue;
-      const double x = measure_run(p.measure, run_dir(sweep.spec, sweep.runs[i]));
-      result.values.emplace_back(sweep.runs[i].name, x);
+      if (!matches(i, p.where)) continue;
+      double x = measure_run(p.measure, run_dir(sweep.spec, sweep.runs[i]));
+      std::string name = sweep.runs[i].name;
+      if (!p.versus.empty()) {
+        // The comparison: minus the one run of the versus group with the same seed.
+        if (matches(i, p.versus))
+          throw IoError("prediction \"" + p.text + "\": run " + name +
+                        " matches both \"where\" and \"versus\"");
+        const json* seed = at_path(configs[i], "seed");
+        std::optional<std::size_t> partner;
+        for (std::size_t k = 0; k < sweep.runs.size(); ++k) {
+          const json* s = at_path(configs[k], "seed");
+          if (!matches(k, p.versus) || s == nullptr || seed == nullptr || *s != *seed) continue;
+          if (partner)
+            throw IoError("prediction \"" + p.text + "\": runs " + sweep.runs[*partner].name + " and " +
+                          sweep.runs[k].name + " both match \"versus\" with the seed of " + name);
+          partner = k;
+        }
+        if (!partner)
+          throw IoError("prediction \"" + p.text + "\": no run matching \"versus\" has the seed of " + name);
+        x -= measure_run(p.measure, run_dir(sweep.spec, sweep.runs[*partner]));
+        name += " − " + sweep.runs[*partner].name;
+      }
+      result.values.emplace_back(name, x);
       if (std::isfinite(x))
         finite.push_back(x);
       else
@@ -737,12 +770,17 @@ std::string prediction_text(const LabPrediction& p) {
   return "≥ " + num(*p.at_least);
 }
 
-std::string where_text(const LabPrediction& p) {
-  if (p.where.empty()) return "every run";
+std::string group_text(const std::vector<std::pair<std::string, json>>& where) {
+  if (where.empty()) return "every run";
   std::string out;
-  for (const auto& [key, value] : p.where)
+  for (const auto& [key, value] : where)
     out += (out.empty() ? "" : ", ") + key + " = " + (value.is_string() ? value.get<std::string>() : value.dump());
   return out;
+}
+
+std::string where_text(const LabPrediction& p) {
+  if (p.versus.empty()) return group_text(p.where);
+  return group_text(p.where) + " minus " + group_text(p.versus) + ", paired by seed";
 }
 
 std::string measured_text(const LabResult& r) {
@@ -769,6 +807,11 @@ json verdict_json(const Lab& lab, const LabVerdict& verdict, bool quick) {
     json where = json::object();
     for (const auto& [key, value] : p.where) where[key] = value;
     item["where"] = where;
+    if (!p.versus.empty()) {
+      json versus = json::object();
+      for (const auto& [key, value] : p.versus) versus[key] = value;
+      item["versus"] = versus;
+    }
     item["measure"] = {{"kind", kind_name(p.measure.kind)}, {"description", p.measure.describe()}};
     json predicted = json::object();
     if (p.value) predicted["value"] = *p.value, predicted["tolerance"] = *p.tolerance;
@@ -817,7 +860,11 @@ std::string report_markdown(const Lab& lab, const LabVerdict& verdict, bool quic
   md += "\nWhat each number is:\n\n";
   for (std::size_t i = 0; i < verdict.results.size(); ++i) {
     const auto& r = verdict.results[i];
-    md += "- " + r.prediction->text + ": " + r.prediction->measure.describe() + ". Per run: ";
+    md += "- " + r.prediction->text + ": " + r.prediction->measure.describe() +
+          (r.prediction->versus.empty()
+               ? ". Per run: "
+               : ", of each run where " + group_text(r.prediction->where) + " minus the same of the run "
+                 "with the same seed where " + group_text(r.prediction->versus) + ". Per pair: ");
     std::string per;
     for (const auto& [name, x] : r.values) per += (per.empty() ? "" : ", ") + ("`" + name + "` " + num(x));
     md += per + ".\n";

@@ -54,6 +54,9 @@ struct LabMeasure {
 struct LabPrediction {
   std::string text;                                  // the claim, in words
   std::vector<std::pair<std::string, nlohmann::json>> where;  // config key -> value the runs have
+  // Non-empty: a comparison of two groups. Each `where` run is paired with the one run matching
+  // `versus` that has the same seed, and its value is measure(run) - measure(partner).
+  std::vector<std::pair<std::string, nlohmann::json>> versus;
   LabMeasure measure;
   std::optional<double> value, tolerance;            // |mean - value| <= tolerance
   std::optional<double> at_most, at_least;           // mean <= at_most, mean >= at_least
@@ -102,7 +105,7 @@ double measure_run(const LabMeasure& measure, const std::filesystem::path& run_d
 
 struct LabResult {
   const LabPrediction* prediction = nullptr;
-  std::vector<std::pair<std::string, double>> values;  // run name -> value
+  std::vector<std::pair<std::string, double>> values;  // run name (versus: "a − b") -> value
   std::size_t n = 0, nonfinite = 0;                      // finite values, others
   double mean = 0, std = 0, min = 0, max = 0;           // over the finite values (std: n-1)
   bool agrees = false;
@@ -113,7 +116,9 @@ struct LabVerdict {
   bool agrees = false;  // every prediction agrees
 };
 
-// Measures every prediction on the runs whose config.json matches its `where`.
+// Measures every prediction on the runs whose config.json matches its `where` (minus each one's
+// partner of the same seed in the `versus` group). Throws IoError when a run file is missing or
+// a `versus` pairing is not one to one.
 LabVerdict compute_verdict(const Lab& lab, const Sweep& sweep);
 
 // verdict.json and REPORT.md. `command` is the command that reproduces the lab;

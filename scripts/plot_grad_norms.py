@@ -23,6 +23,7 @@ import nnlab_plot_diagnostics  # noqa: E402  (quantiles, ridge, update-ratio)
 import nnlab_plot_compare  # noqa: E402  (overlays of several runs: profile, curves, ...)
 import nnlab_plot_boundary  # noqa: E402
 import nnlab_plot_probe  # noqa: E402  (scripts/nnlab_plot_probe.py: the `probe` mode)
+import nnlab_plot_verdict  # noqa: E402  (a lab's verdict.json: measured against predicted)
 
 
 class InputError(Exception):
@@ -586,6 +587,7 @@ def parse_args(argv):
     nnlab_plot_diagnostics.add_parsers(sub, common, param_help)
     nnlab_plot_boundary.add_parser(sub, common)
     nnlab_plot_probe.add_parser(sub, common)
+    nnlab_plot_verdict.add_parser(sub, common)
     compare_modes = nnlab_plot_compare.add_parsers(sub, common)
     args = p.parse_args(argv)
     args.compare = compare_modes.get(args.mode)
@@ -596,7 +598,8 @@ def main(argv):
     args = parse_args(argv)
     modes = {"run": plot_run, "heatmap": plot_heatmap, "time": plot_time, "sweep": plot_sweep,
              "boundary": lambda a: nnlab_plot_boundary.plot(a, plt, InputError, run_name),
-             "probe": lambda a: nnlab_plot_probe.plot_probe(a, plt, np, InputError)}
+             "probe": lambda a: nnlab_plot_probe.plot_probe(a, plt, np, InputError),
+             "verdict": lambda a: nnlab_plot_verdict.plot(a, plt, InputError)}
     modes.update(nnlab_plot_diagnostics.modes(sys.modules[__name__]))
     try:
         if args.compare:

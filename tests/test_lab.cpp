@@ -116,6 +116,15 @@ TEST_CASE("lab files: the reader is strict") {
     CHECK(issues.size() == 3);
     CHECK(std::find(issues.begin(), issues.end(), "demo.json: question: required: a non-empty string") != issues.end());
   }
+  SUBCASE("versus names a group: a non-empty object") {
+    json doc = json::parse(kLab);
+    doc["predictions"][0]["versus"] = json::array({"xavier_normal"});
+    doc["predictions"][1]["versus"] = json::object();
+    const auto issues = issue_texts(doc.dump());
+    REQUIRE(issues.size() == 2);
+    CHECK(issues[0].starts_with("demo.json: predictions[0].versus: expected a non-empty object"));
+    CHECK(issues[1].starts_with("demo.json: predictions[1].versus: expected a non-empty object"));
+  }
   SUBCASE("the sweep is read by the sweep reader") {
     json doc = json::parse(kLab);
     doc["sweep"]["gird"] = json::object();
@@ -302,4 +311,54 @@ TEST_CASE("lab verdict: computed from the runs; a changed prediction disagrees")
   CHECK(args[0] == "profile");
   CHECK(args[1] == run_dir(sweep.spec, sweep.runs[0]).string());
   CHECK(args.back() == (sweep.spec.out / "p.png").string());
+}
+
+TEST_CASE("lab verdict: versus compares two groups, run by run paired by seed") {
+  const fs::path dir = test::fresh_dir("lab_versus");
+  const fs::path file = dir / "demo.json";
+  json doc = json::parse(kLab);
+  // He minus Xavier: ln 2 per layer, in every pair of runs with the same seed.
+  doc["predictions"][0] = {{"text", "He minus Xavier"},
+                           {"where", {{"model.init", "he_normal"}}},
+                           {"versus", {{"model.init", "xavier_normal"}}},
+                           {"measure", {{"kind", "layer_log_slope"}}},
+                           {"value", 0.6931},
+                           {"tolerance", 1e-4}};
+  write(file, doc.dump());
+  Lab lab = read_lab_file(file);
+  REQUIRE(lab.predictions[0].versus.size() == 1);
+  const Sweep sweep = expand_sweep(lab_sweep(lab, false, dir / "out"));
+  REQUIRE(sweep.runs.size() == 4);
+  for (const auto& run : sweep.runs) {
+    const bool he = run.name.find("he_normal") != std::string::npos;
+    write(run_dir(sweep.spec, run) / "config.json",
+          json({{"seed", *run.seed}, {"model", {{"init", he ? "he_normal" : "xavier_normal"}}}}).dump());
+    // Seed 0 and seed 1 differ by 0.4, the same in both groups: only a pairing by seed cancels it.
+    const double jitter = *run.seed == 0 ? 0.2 : -0.2;
+    write(run_dir(sweep.spec, run) / "grad_norms.csv", profile_csv(6, (he ? 0 : -0.6931) + jitter));
+  }
+  LabVerdict v = compute_verdict(lab, sweep);
+  REQUIRE(v.results[0].values.size() == 2);
+  CHECK(v.results[0].agrees);
+  CHECK(v.results[0].std < 1e-5);  // the CSV rounds to 6 digits
+  for (const auto& value : v.results[0].values) {
+    CHECK(value.first.find(" − ") != std::string::npos);
+    CHECK(value.second == doctest::Approx(0.6931).epsilon(1e-5));
+  }
+  const json j = verdict_json(lab, v, false);
+  CHECK(j["predictions"][0]["versus"]["model.init"] == "xavier_normal");
+  const std::string report = report_markdown(lab, v, false, "nnlab lab run demo", {"plot"}, {true});
+  CHECK(report.find("model.init = he_normal minus model.init = xavier_normal, paired by seed") != std::string::npos);
+
+  lab.predictions[0].value = 0.0;  // "no difference" disagrees
+  CHECK_FALSE(compute_verdict(lab, sweep).agrees);
+
+  // A run of one group matching the other too, or without a partner: an error, not a verdict.
+  lab.predictions[0].where.clear();
+  CHECK_THROWS_WITH_AS(compute_verdict(lab, sweep), doctest::Contains("matches both"), IoError);
+  lab = read_lab_file(file);
+  write(run_dir(sweep.spec, sweep.runs[3]) / "config.json",
+        json({{"seed", 7}, {"model", {{"init", sweep.runs[3].name.find("he_normal") != std::string::npos
+                                                   ? "he_normal" : "xavier_normal"}}}}).dump());
+  CHECK_THROWS_WITH_AS(compute_verdict(lab, sweep), doctest::Contains("has the seed of"), IoError);
 }
