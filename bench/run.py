@@ -521,7 +521,9 @@ def write_results(path, text, info, flags, pairs, seconds):
         f"- nnlab: {info.get('compiler', '?')}, CMAKE_BUILD_TYPE={flags.get('CMAKE_BUILD_TYPE', '?')} "
         f"(`{flags.get('CMAKE_CXX_FLAGS_RELEASE', '?')}`), `-march=native` "
         f"(NNLAB_NATIVE={flags.get('NNLAB_NATIVE', '?')}), NNLAB_BLAS={flags.get('NNLAB_BLAS', '?')} "
-        "(Debian's OpenBLAS 0.3.21, one thread).",
+        "(Debian's OpenBLAS 0.3.21, one thread; kernel "
+        f"{os.environ.get('OPENBLAS_CORETYPE') or 'autodetected'}"
+        f"{' from OPENBLAS_CORETYPE' if os.environ.get('OPENBLAS_CORETYPE') else ''}).",
         f"- PyTorch {info.get('torch', '?')} (Debian's python3-torch) with the same OpenBLAS, "
         "`torch.set_num_threads(1)`, `OPENBLAS_NUM_THREADS=1`.",
         "",

@@ -15,6 +15,10 @@
 namespace nnlab {
 
 namespace {
+// Room for a logger's rows between flushes (RunLogger flushes at 64 KiB), so that the buffer
+// never grows inside the step loop.
+constexpr std::size_t kReserve = std::size_t{1} << 17;
+
 template <typename F>
 void append_float(std::string& out, F x) {
   if (std::isnan(x)) {
@@ -37,7 +41,7 @@ void append_number(std::string& out, float x) { append_float(out, x); }
 CsvWriter::CsvWriter(const std::filesystem::path& path, std::string_view header) : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd_ < 0) throw IoError("cannot create " + path.string() + ": " + std::strerror(errno));
-  buffer_.reserve(1 << 16);
+  buffer_.reserve(kReserve);
   buffer_.append(header);
   buffer_ += '\n';
   complete_ = buffer_.size();
@@ -68,7 +72,7 @@ CsvWriter::CsvWriter(const std::filesystem::path& path, std::uint64_t keep_bytes
     throw IoError("cannot truncate " + path.string() + ": " + reason);
   }
   bytes_ = keep_bytes;
-  buffer_.reserve(1 << 16);
+  buffer_.reserve(kReserve);
 }
 
 void CsvWriter::roll_back(std::size_t written) {

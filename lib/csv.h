@@ -1,5 +1,6 @@
 // CSV output for data files. Rows are built in memory and handed to the OS whole, with one
-// write(2) per flush, so a killed process leaves only complete rows. Numbers are written in the
+// write(2) per flush, so a killed process leaves only complete rows (the caller decides when
+// to flush: RunLogger gathers the rows of several steps, see lib/run_log.h). Numbers are written in the
 // shortest form that reads back to the same value; non-finite values as nan, inf and -inf, which
 // pandas, R and gnuplot read.
 #pragma once
@@ -38,6 +39,8 @@ class CsvWriter {
   void flush();
   // Bytes in the file so far (after flush(): every completed row).
   std::uint64_t bytes() const { return bytes_; }
+  // Bytes of completed rows not yet handed to the OS.
+  std::size_t pending() const { return complete_; }
 
  private:
   void separator();

@@ -22,6 +22,7 @@ Optimizer<T>::Optimizer(const TrainConfig& config, const std::vector<Param<T>>& 
     g_.push_back(Mat<T>::Zero(p.value.rows(), p.value.cols()));
     if (kind_ != OptimizerKind::sgd) m_.push_back(Mat<T>::Zero(p.value.rows(), p.value.cols()));
     if (kind_ == OptimizerKind::adam) v_.push_back(Mat<T>::Zero(p.value.rows(), p.value.cols()));
+    if (p.value.size() > diff_.size()) diff_.resize(p.value.size(), 1);
   }
 }
 
@@ -41,7 +42,8 @@ void Optimizer<T>::set_state(const OptimizerState<T>& state) {
 }
 
 template <typename T>
-void Optimizer<T>::step(std::vector<Param<T>>& params, T grad_scale) {
+void Optimizer<T>::step(std::vector<Param<T>>& params, T grad_scale,
+                        std::vector<double>* update_norms) {
   ++steps_;
   const T lr = static_cast<T>(lr_), mu = static_cast<T>(momentum_), wd = static_cast<T>(weight_decay_);
   const T b1 = static_cast<T>(beta1_), b2 = static_cast<T>(beta2_), eps = static_cast<T>(eps_);
@@ -50,10 +52,30 @@ void Optimizer<T>::step(std::vector<Param<T>>& params, T grad_scale) {
   const T correction2 = static_cast<T>(1.0 - std::pow(beta2_, static_cast<double>(steps_)));
   for (std::size_t i = 0; i < params.size(); ++i) {
     Mat<T>& value = params[i].value;
+    Eigen::Map<Mat<T>> diff(diff_.data(), value.rows(), value.cols());  // aligned: diff_'s start
     if (kind_ == OptimizerKind::sgd && wd == T(0)) {  // one pass over memory, the same values
-      value -= lr * (grad_scale * params[i].grad);
+      if (update_norms == nullptr) {
+        value -= lr * (grad_scale * params[i].grad);
+        continue;
+      }
+      // The same operations as the line above, one at a time (no fused multiply-add: GCC in
+      // ISO mode and clang do not contract across statements), and the update as made.
+      T* __restrict v = value.data();
+      const T* __restrict g = params[i].grad.data();
+      T* __restrict d = diff.data();
+      const Eigen::Index n = value.size();
+      for (Eigen::Index k = 0; k < n; ++k) {
+        const T old = v[k];
+        const T scaled = grad_scale * g[k];
+        const T delta = lr * scaled;
+        const T now = old - delta;
+        v[k] = now;
+        d[k] = now - old;
+      }
+      (*update_norms)[i] = static_cast<double>(diff.norm());
       continue;
     }
+    if (update_norms != nullptr) diff = value;  // the old value, until after the update
     Mat<T>& g = g_[i];
     g = grad_scale * params[i].grad;
     if (wd != T(0)) g += wd * value;
@@ -73,6 +95,10 @@ void Optimizer<T>::step(std::vector<Param<T>>& params, T grad_scale) {
         value.array() -= (lr / correction1) * m_[i].array() /
                          ((v_[i].array() / correction2).sqrt() + eps);
         break;
+    }
+    if (update_norms != nullptr) {
+      diff = value - diff;
+      (*update_norms)[i] = static_cast<double>(diff.norm());
     }
   }
 }

@@ -24,8 +24,13 @@ class Optimizer {
  public:
   Optimizer(const TrainConfig& config, const std::vector<Param<T>>& params);
 
-  // One update of every parameter with grad_scale * grad (grad_scale < 1 when clipped).
-  void step(std::vector<Param<T>>& params, T grad_scale);
+  // One update of every parameter with grad_scale * grad (grad_scale < 1 when clipped). With
+  // `update_norms` (one per parameter), also stores ||new value - old value||_F of each update,
+  // taken while the parameter is in cache: the differences go to one scratch matrix (for plain
+  // SGD in the same pass as the update), whose norm is the same Eigen reduction over the same
+  // values as (value - old value).norm().
+  void step(std::vector<Param<T>>& params, T grad_scale,
+            std::vector<double>* update_norms = nullptr);
   double lr() const { return lr_; }
   long steps() const { return steps_; }
   OptimizerState<T> state() const { return {steps_, m_, v_}; }
@@ -40,6 +45,7 @@ class Optimizer {
   std::vector<Mat<T>> m_;  // momentum buffer / Adam's first moment, per parameter
   std::vector<Mat<T>> v_;  // Adam's second moment, per parameter
   std::vector<Mat<T>> g_;  // the scaled, decayed gradient of the current step
+  Mat<T> diff_;            // scratch for one parameter's update (as many entries as the largest)
 };
 
 }  // namespace nnlab

@@ -61,12 +61,26 @@ RunLogger<T>::RunLogger(const std::filesystem::path& dir, Files files, const Fil
 
 template <typename T>
 FileSizes RunLogger<T>::file_sizes() {
+  flush_all();
   FileSizes sizes;
-  for (std::size_t i = 0; i < files_.size(); ++i) {
-    files_[i]->flush();
-    sizes.emplace_back(names_[i], files_[i]->bytes());
-  }
+  for (std::size_t i = 0; i < files_.size(); ++i) sizes.emplace_back(names_[i], files_[i]->bytes());
   return sizes;
+}
+
+template <typename T>
+void RunLogger<T>::flush_all() {
+  for (auto& f : files_) f->flush();  // no write(2) for a file without rows
+  last_flush_ = Clock::now();
+}
+
+template <typename T>
+void RunLogger<T>::end_of_step() {
+  const Clock::time_point now = Clock::now();
+  const Clock::duration step = now - last_step_end_;
+  last_step_end_ = now;
+  bool due = (now - last_flush_) + step >= kFlushAge;
+  for (const auto& f : files_) due = due || f->pending() >= kFlushBytes;
+  if (due) flush_all();
 }
 
 template <typename T>
@@ -76,7 +90,6 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
       .field(as_t(info.grad_norm)).field(info.clipped ? 1 : 0)
       .field(as_t(info.grad_norm_clipped)).field(as_t(info.lr));
   metrics_->end_row();
-  metrics_->flush();
   if (!info.log_layers) return;
 
   const auto& params = model.params();
@@ -94,7 +107,6 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
       activations_->end_row();
     }
   }
-  activations_->flush();
   if (grad_quantiles_) {
     for (const auto& p : params) {
       const auto n = static_cast<std::size_t>(p.grad.size());
@@ -103,7 +115,6 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
       write_quantiles(step, p, "value", p.value.data(), static_cast<std::size_t>(p.value.size()),
                       false);
     }
-    grad_quantiles_->flush();
   }
   if (time_grad_norms_) {
     // t counts from 1 within the sequence.
@@ -117,7 +128,6 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
         if (cell_norms_) time_grad_norms_->field(as_t(cell[l][k]));
         time_grad_norms_->end_row();
       }
-    time_grad_norms_->flush();
   }
 }
 
@@ -132,7 +142,16 @@ void RunLogger<T>::write_quantiles(long long step, const Param<T>& p, const char
 
 template <typename T>
 void RunLogger<T>::on_step_end(const StepInfo& info, Model<T>& model) {
-  if (!info.log_layers) return;
+  if (info.log_layers) write_grad_norms(info, model);
+  // The diverging step (no update) is the run's last: its rows go out now.
+  if (info.updated)
+    end_of_step();
+  else
+    flush_all();
+}
+
+template <typename T>
+void RunLogger<T>::write_grad_norms(const StepInfo& info, Model<T>& model) {
   const auto as_t = [](double x) { return static_cast<T>(x); };
   const auto& params = model.params();
   const auto& stats = model.layer_stats();
@@ -153,7 +172,6 @@ void RunLogger<T>::on_step_end(const StepInfo& info, Model<T>& model) {
         .empty();
     grad_norms_->end_row();
   }
-  grad_norms_->flush();
 }
 
 template <typename T>
@@ -168,7 +186,7 @@ void RunLogger<T>::on_eval(const EvalInfo& e) {
     eval_->empty().empty();
   }
   eval_->end_row();
-  eval_->flush();
+  flush_all();  // once per epoch: every file up to this step
 }
 
 template class RunLogger<float>;

@@ -7,8 +7,20 @@
 //                        has a fifth column, cell_grad_norm = ||dL/dc_t||_F
 //   grad_quantiles.csv   step,layer,param,of,min,p01,...,p99,max  (log.quantiles, logged steps)
 // Numbers are printed in the model's dtype, so a float32 run writes float32's shortest forms.
+//
+// Rows are gathered in memory over several steps and written at the end of a step, one write(2)
+// per file, so every file holds only whole rows, whenever either
+//   - the oldest rows held would otherwise be kFlushAge (100 ms) old or more by the end of the
+//     next step, judging the next step's length by the step just ended, or
+//   - a file holds kFlushBytes (64 KiB) or more,
+// and always at a checkpoint (file_sizes(): SIGINT, SIGTERM, SIGUSR1, checkpoint_every, the
+// end), after an evaluation, at the diverging step and when the logger is destroyed. So a
+// `kill -9` loses at most the rows of the steps that ended in the last 100 ms (more only when
+// the step under way lasts longer than the one before it, by the difference), which a resume
+// drops anyway (it cuts every file back to its checkpoint's sizes). docs/run-safety.md.
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <cstdint>
 #include <memory>
@@ -44,7 +56,14 @@ class RunLogger final : public TrainObserver<T> {
   void on_eval(const EvalInfo& info) override;
 
  private:
+  static constexpr std::chrono::milliseconds kFlushAge{100};
+  static constexpr std::size_t kFlushBytes = std::size_t{1} << 16;
+
   RunLogger(const std::filesystem::path& dir, Files files, const FileSizes* resume_at);
+  // Writes every file's rows when the rule above says so (flush_all() otherwise).
+  void end_of_step();
+  void flush_all();
+  void write_grad_norms(const StepInfo& info, Model<T>& model);
   void write_quantiles(long long step, const Param<T>& p, const char* of, const T* data,
                        std::size_t n, bool absolute);
   bool cell_norms_ = false;
@@ -55,6 +74,9 @@ class RunLogger final : public TrainObserver<T> {
   CsvWriter* grad_quantiles_ = nullptr;
   QuantileScratch scratch_;
   std::vector<T> value_norms_;  // ||W|| per Param at on_step, written at on_step_end
+  using Clock = std::chrono::steady_clock;
+  Clock::time_point last_flush_ = Clock::now();  // no row held is older than this
+  Clock::time_point last_step_end_ = last_flush_;
 };
 
 }  // namespace nnlab

@@ -136,10 +136,6 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
   std::vector<Mat<T>> carried;  // the model's state before an unlogged truncated chunk
   info.param_grad_norms.resize(params.size());
   info.param_update_norms.resize(params.size());
-  // The weights before a logged step's update, for ||dW|| (allocated here, copied into on
-  // logged steps only).
-  std::vector<Mat<T>> before;
-  for (const auto& p : params) before.push_back(p.value);
   info.lr = optimizer.lr();
 
   auto run_eval = [&](int epoch) {
@@ -269,14 +265,10 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
           for (auto* o : observers) o->on_step_end(info, model);
           return result;
         }
-        if (info.log_layers)
-          for (std::size_t i = 0; i < params.size(); ++i) before[i] = params[i].value;
-        optimizer.step(params, static_cast<T>(scale));
+        // ||dW|| of a logged step, taken by the optimizer as it updates each parameter.
+        optimizer.step(params, static_cast<T>(scale),
+                       info.log_layers ? &info.param_update_norms : nullptr);
         info.updated = true;
-        if (info.log_layers)
-          for (std::size_t i = 0; i < params.size(); ++i)
-            info.param_update_norms[i] =
-                static_cast<double>((params[i].value - before[i]).norm());
         for (auto* o : observers) o->on_step_end(info, model);
 
         const bool stop = options.stop_requested && options.stop_requested();

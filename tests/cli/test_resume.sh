@@ -159,6 +159,32 @@ run train --resume "$WORK/edited"
 check "--resume after config.json was edited exits 2" test "$code" -eq 2
 check "and names config.json" grep -q "config.json" "$WORK/err"
 
+# --- rows gathered over steps reach the file within about 100 ms --------------------------------
+# One long epoch of tiny steps (no evaluation, no checkpoint for 10^6 steps): rows must still
+# arrive while it runs (RunLogger writes them once 100 ms old), and a kill -9 leaves whole rows.
+cat >"$WORK/tiny.json" <<'JSON'
+{"name": "tiny", "seed": 1,
+ "data": {"type": "moons", "train_size": 1000000, "test_size": 0},
+ "model": {"depth": 2, "width": 8},
+ "train": {"epochs": 1, "batch_size": 1, "lr": 0.01, "checkpoint_every": 0},
+ "log": {"every": 1}}
+JSON
+dir="$WORK/tiny-killed"
+"$NNLAB" train "$WORK/tiny.json" -q --out "$dir" >/dev/null &
+pid=$!
+wait_rows "$dir" 100
+check "tiny steps: rows reach metrics.csv before any checkpoint or evaluation" \
+  test "$(wc -l <"$dir/metrics.csv")" -gt 100
+rows_before=$(wc -l <"$dir/grad_norms.csv")
+sleep 0.5
+rows_after=$(wc -l <"$dir/grad_norms.csv")
+check "tiny steps: grad_norms.csv keeps growing while the run goes on" test "$rows_after" -gt "$rows_before"
+kill -KILL $pid 2>/dev/null
+wait $pid 2>/dev/null
+check "tiny steps, kill -9: every CSV holds only complete rows" complete_rows "$dir"
+check "tiny steps, kill -9: the run was stopped mid-epoch (not finished)" \
+  test "$(wc -l <"$dir/metrics.csv")" -lt 1000001
+
 # --- metadata: SLURM ids, seeds, threads ------------------------------------------------------------
 SLURM_JOB_ID=4242 SLURM_ARRAY_JOB_ID=4240 SLURM_ARRAY_TASK_ID=2 \
   "$NNLAB" train "$WORK/mlp.json" -q --set train.epochs=1 --out "$WORK/slurm" >/dev/null
