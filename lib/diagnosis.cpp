@@ -12,6 +12,7 @@
 
 #include "errors.h"
 #include "json_io.h"
+#include "quantiles.h"
 
 namespace nnlab {
 
@@ -85,15 +86,6 @@ std::optional<Table> read_table(const fs::path& path, const std::vector<std::str
     ++t.rows;
   }
   return t;
-}
-
-double median(std::vector<double> x) {
-  if (x.empty()) return kNaN;
-  const std::size_t m = x.size() / 2;
-  std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(m), x.end());
-  const double hi = x[m];
-  if (x.size() % 2) return hi;
-  return (*std::max_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(m)) + hi) / 2;
 }
 
 std::string num(double x) {

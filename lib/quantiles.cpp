@@ -7,6 +7,15 @@
 
 namespace nnlab {
 
+double median(std::vector<double> x) {
+  if (x.empty()) return std::numeric_limits<double>::quiet_NaN();
+  const std::size_t m = x.size() / 2;
+  std::nth_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(m), x.end());
+  const double hi = x[m];
+  if (x.size() % 2) return hi;
+  return (*std::max_element(x.begin(), x.begin() + static_cast<std::ptrdiff_t>(m)) + hi) / 2;
+}
+
 namespace {
 
 // Puts the order statistic x(i) at position i for every i in [first, last) (sorted, unique,

@@ -22,6 +22,9 @@ inline constexpr std::array<double, 9> kQuantileLevels = {0.0,  0.01, 0.05, 0.25
 inline constexpr const char* kQuantileColumns = "min,p01,p05,p25,p50,p75,p95,p99,max";
 using Quantiles = std::array<double, kQuantileLevels.size()>;
 
+// The median of x (the mean of the two middle values for an even count); NaN when x is empty.
+double median(std::vector<double> x);
+
 class QuantileScratch {
  public:
   // Quantiles of data[0 .. n) (of |data[i]| with absolute), at kQuantileLevels; n > 0.
