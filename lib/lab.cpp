@@ -387,6 +387,16 @@ std::string norm_symbol(const std::string& param) {
 
 json json_number(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 
+// A run directory's resolved config.json, read strictly; a bad one is an I/O error of the run.
+Config run_config(const fs::path& dir) {
+  const fs::path file = dir / "config.json";
+  try {
+    return parse_config(read_json_file(file), ConfigContext{fs::absolute(dir), "run"});
+  } catch (const ConfigError& e) {
+    throw IoError(file.string() + ": not a valid config: " + e.what());
+  }
+}
+
 }  // namespace
 
 std::string LabMeasure::describe() const {
@@ -627,14 +637,7 @@ double measure_run(const LabMeasure& m, const fs::path& dir) {
     case Kind::diverged:
       return recorded_status(dir) == "diverged" ? 1.0 : 0.0;
     case Kind::activation_memory: {
-      ConfigContext context;
-      context.base_dir = fs::absolute(dir);
-      Config config;
-      try {
-        config = parse_config(read_json_file(dir / "config.json"), context);
-      } catch (const ConfigError& e) {
-        throw IoError((dir / "config.json").string() + ": " + e.what());
-      }
+      Config config = run_config(dir);
       const double bytes = static_cast<double>(estimate_run(config).activations);
       if (m.relative_to != "full_bptt") return bytes;
       config.train.truncation = 0;
@@ -656,13 +659,7 @@ double measure_run(const LabMeasure& m, const fs::path& dir) {
     case Kind::forward_time:
     case Kind::backward_time: {
       // The run's resolved config rebuilds its model (initialised as the run started).
-      const fs::path file = dir / "config.json";
-      Config config;
-      try {
-        config = parse_config(read_json_file(file), ConfigContext{dir, "run"});
-      } catch (const ConfigError& e) {
-        throw IoError(file.string() + ": not a valid config: " + e.what());
-      }
+      const Config config = run_config(dir);
       const bool time = m.kind == Kind::backward_time_ratio || m.kind == Kind::forward_time ||
                         m.kind == Kind::backward_time;
       // A run is timed once per process (see lab.h); the counts are cheap and exact.
