@@ -10,7 +10,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "errors.h"
+#include "base/errors.h"
 
 namespace nnlab::cli {
 

@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cli.h"
-#include "config.h"
-#include "config_table.h"
+#include "config/config.h"
+#include "config/config_table.h"
 
 namespace nnlab::cli {
 

@@ -14,14 +14,16 @@
 
 #include <spdlog/spdlog.h>
 
-#include "errors.h"
-#include "experiment.h"
-#include "feasibility.h"
-#include "files.h"
-#include "gradcheck.h"
+#include "base/errors.h"
+#include "run/experiment.h"
+#include "config/feasibility.h"
+#include "base/files.h"
+#include "run/run_dir.h"
+#include "run/gradcheck.h"
 #include "progress.h"
-#include "run_lock.h"
-#include "rng.h"
+#include "run/run_lock.h"
+#include "sweep/sweep.h"
+#include "base/rng.h"
 
 namespace nnlab::cli {
 

@@ -7,7 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.h"
-#include "gradcheck.h"
+#include "run/gradcheck.h"
 
 namespace nnlab::cli {
 
@@ -17,7 +17,7 @@ struct TrainOptions {
   std::string out;
   bool force = false;
   std::string resume;  // a run directory to continue
-  bool allow_large = false;  // skip the feasibility check (lib/feasibility.h)
+  bool allow_large = false;  // skip the feasibility check (lib/config/feasibility.h)
 };
 CLI::App* setup_train(CLI::App& app, TrainOptions& options);
 int run_train(const TrainOptions& options, const CommonOptions& common, int argc, char** argv);
@@ -32,7 +32,7 @@ int run_validate(const ValidateOptions& options);
 struct GradcheckOptions {
   std::string config;
   std::vector<std::string> overrides;
-  double tolerance = kGradcheckTolerance;  // defaults defined once, in lib/gradcheck.h
+  double tolerance = kGradcheckTolerance;  // defaults defined once, in lib/run/gradcheck.h
   double abs_tolerance = 0;
   double step = kGradcheckStep;
 };

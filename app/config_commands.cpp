@@ -1,4 +1,4 @@
-// explain, docs, schema and completion: the key table (lib/config_table.h) printed for people,
+// explain, docs, schema and completion: the key table (lib/config/config_table.h) printed for people,
 // editors and shells.
 #include "config_commands.h"
 
@@ -8,9 +8,9 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.h"
-#include "config.h"
-#include "config_docs.h"
-#include "config_table.h"
+#include "config/config.h"
+#include "config/config_docs.h"
+#include "config/config_table.h"
 
 namespace nnlab::cli {
 

@@ -1,4 +1,4 @@
-// Subcommands that tell about the config keys (all made from the key table, lib/config_table.h):
+// Subcommands that tell about the config keys (all made from the key table, lib/config/config_table.h):
 // `explain [KEY]`, `docs` (docs/config.md), `schema [config|sweep]` and `completion bash|zsh`.
 #pragma once
 

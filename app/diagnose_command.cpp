@@ -6,8 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include "cli.h"
-#include "diagnosis.h"
-#include "errors.h"
+#include "run/diagnosis.h"
+#include "base/errors.h"
 
 namespace nnlab::cli {
 

@@ -1,4 +1,4 @@
-// `nnlab diagnose RUN_DIR`: the end-of-run diagnosis (lib/diagnosis.h) of any run directory,
+// `nnlab diagnose RUN_DIR`: the end-of-run diagnosis (lib/run/diagnosis.h) of any run directory,
 // again, on stdout; also printed to stderr at the end of `nnlab train`.
 #pragma once
 

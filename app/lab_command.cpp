@@ -10,12 +10,13 @@
 
 #include <spdlog/spdlog.h>
 
-#include "errors.h"
-#include "files.h"
-#include "lab.h"
-#include "summarize.h"
-#include "sweep.h"
+#include "base/errors.h"
+#include "base/files.h"
+#include "lab/lab.h"
+#include "sweep/summarize.h"
+#include "sweep/sweep.h"
 #include "sweep_commands.h"
+#include "sweep_plan.h"
 
 namespace nnlab::cli {
 

@@ -1,4 +1,4 @@
-// `nnlab lab list` and `nnlab lab run NAME`: the chapter's claims as labs (lib/lab.h), run as a
+// `nnlab lab list` and `nnlab lab run NAME`: the chapter's claims as labs (lib/lab/lab.h), run as a
 // sweep, summarized, drawn and judged. docs/labs.md documents them.
 #pragma once
 

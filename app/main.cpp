@@ -19,7 +19,7 @@
 #include "probe_command.h"
 #include "sweep_commands.h"
 #include "lab_command.h"
-#include "version.h"
+#include "base/version.h"
 
 int main(int argc, char** argv) {
   using namespace nnlab::cli;

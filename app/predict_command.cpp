@@ -1,4 +1,4 @@
-// nnlab predict: flags, then lib/predict, then the CSV and a line per split on stderr.
+// nnlab predict: flags, then lib/run/predict, then the CSV and a line per split on stderr.
 #include "predict_command.h"
 
 #include <cmath>
@@ -8,9 +8,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "errors.h"
-#include "files.h"
-#include "predict.h"
+#include "base/errors.h"
+#include "base/files.h"
+#include "run/predict.h"
 
 namespace nnlab::cli {
 

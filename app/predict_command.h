@@ -1,5 +1,5 @@
 // `nnlab predict RUN_DIR [DATA.csv | --grid [N]] [--both] [--out FILE]`: a trained run's
-// predictions as CSV (lib/predict.h), on stdout or into a file.
+// predictions as CSV (lib/run/predict.h), on stdout or into a file.
 #pragma once
 
 #include <string>

@@ -10,9 +10,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "errors.h"
-#include "files.h"
-#include "probe.h"
+#include "base/errors.h"
+#include "base/files.h"
+#include "run/probe.h"
 
 namespace nnlab::cli {
 

@@ -1,5 +1,5 @@
 // `nnlab probe CONFIG`: gradient statistics at initialisation over many seeds, beside the theory
-// (lib/probe.h, docs/probe.md).
+// (lib/run/probe.h, docs/probe.md).
 #pragma once
 
 #include <string>

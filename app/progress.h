@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "trainer.h"
+#include "run/trainer.h"
 
 namespace nnlab::cli {
 

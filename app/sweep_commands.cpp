@@ -21,11 +21,12 @@
 
 #include <spdlog/spdlog.h>
 
-#include "errors.h"
-#include "files.h"
-#include "run_lock.h"
-#include "summarize.h"
-#include "sweep.h"
+#include "base/errors.h"
+#include "base/files.h"
+#include "run/run_lock.h"
+#include "sweep/summarize.h"
+#include "sweep/sweep.h"
+#include "sweep_plan.h"
 
 namespace nnlab::cli {
 

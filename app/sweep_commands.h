@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli.h"
-#include "sweep.h"
+#include "sweep/sweep.h"
 
 namespace nnlab::cli {
 

@@ -34,9 +34,9 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "errors.h"
-#include "experiment.h"
+#include "config/config.h"
+#include "base/errors.h"
+#include "run/experiment.h"
 #include "heap_count.h"
 
 

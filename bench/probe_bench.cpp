@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
+#include "config/config.h"
 #include "heap_count.h"
-#include "probe.h"
+#include "run/probe.h"
 
 
 namespace {

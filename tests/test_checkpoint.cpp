@@ -7,11 +7,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "checkpoint.h"
-#include "config.h"
-#include "errors.h"
-#include "experiment.h"
-#include "files.h"
+#include "run/checkpoint.h"
+#include "config/config.h"
+#include "base/errors.h"
+#include "run/experiment.h"
+#include "base/files.h"
+#include "run/run_dir.h"
 #include "test_util.h"
 
 using namespace nnlab;

@@ -1,4 +1,4 @@
-// Tests of lib/config: the strict reader (defaults, every key landing in its field, every kind of
+// Tests of lib/config/config: the strict reader (defaults, every key landing in its field, every kind of
 // error with its exact path and message, all problems reported at once), the resolved-config
 // writer and its round trip, --set overrides, reading config files and the typo suggestions.
 #include <doctest/doctest.h>
@@ -13,8 +13,8 @@
 #include <string_view>
 #include <vector>
 
-#include "config.h"
-#include "errors.h"
+#include "config/config.h"
+#include "base/errors.h"
 
 using namespace nnlab;
 using nlohmann::json;

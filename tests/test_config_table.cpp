@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "config_table.h"
-#include "errors.h"
+#include "config/config.h"
+#include "config/config_table.h"
+#include "base/errors.h"
 
 using namespace nnlab;
 using nlohmann::json;

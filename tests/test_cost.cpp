@@ -1,4 +1,4 @@
-// Tests of lib/cost: multiply-add counts of forward and backward passes against hand counts for
+// Tests of lib/lab/cost: multiply-add counts of forward and backward passes against hand counts for
 // small nets, the pass cost of real configs, and the lab measures built on it. Times are only
 // checked for sanity (positive, finite): timed tests with tight bounds would be flaky.
 #include <doctest/doctest.h>
@@ -9,11 +9,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config.h"
-#include "cost.h"
-#include "errors.h"
-#include "lab.h"
-#include "sweep.h"
+#include "config/config.h"
+#include "lab/cost.h"
+#include "base/errors.h"
+#include "lab/lab.h"
+#include "sweep/sweep.h"
 #include "test_util.h"
 
 using namespace nnlab;
@@ -76,7 +76,7 @@ TEST_CASE("multiply-adds of an MLP: hand counts") {
 TEST_CASE("multiply-adds of recurrent nets: hand counts") {
   SUBCASE("LSTM, one layer") {
     RecurrentSpec spec;
-    spec.cell = CellKind::lstm;
+    spec.cell = ModelType::lstm;
     spec.inputs = 2;
     spec.hidden = {3};
     spec.outputs = 1;
@@ -94,7 +94,7 @@ TEST_CASE("multiply-adds of recurrent nets: hand counts") {
   }
   SUBCASE("GRU, two layers, a target at every step") {
     RecurrentSpec spec;
-    spec.cell = CellKind::gru;
+    spec.cell = ModelType::gru;
     spec.inputs = 2;
     spec.hidden = {3, 4};
     spec.outputs = 1;

@@ -1,4 +1,4 @@
-// Tests of lib/data: the seeded generators (shapes, balance, determinism, geometry), the CSV
+// Tests of lib/data/data: the seeded generators (shapes, balance, determinism, geometry), the CSV
 // loader (shipped data sets, labels, task detection, split, standardisation) and its errors.
 #include <doctest/doctest.h>
 #include <unistd.h>
@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "data.h"
-#include "errors.h"
+#include "config/config.h"
+#include "data/data.h"
+#include "base/errors.h"
 
 using namespace nnlab;
 

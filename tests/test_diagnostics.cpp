@@ -9,11 +9,11 @@
 #include <limits>
 #include <vector>
 
-#include "diagnosis.h"
-#include "errors.h"
-#include "experiment.h"
-#include "quantiles.h"
-#include "rng.h"
+#include "run/diagnosis.h"
+#include "base/errors.h"
+#include "run/experiment.h"
+#include "base/quantiles.h"
+#include "base/rng.h"
 #include "test_util.h"
 
 using namespace nnlab;

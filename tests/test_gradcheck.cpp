@@ -7,8 +7,8 @@
 #include <sstream>
 #include <string>
 
-#include "config.h"
-#include "gradcheck.h"
+#include "config/config.h"
+#include "run/gradcheck.h"
 #include "test_util.h"
 
 using namespace nnlab;

@@ -12,15 +12,15 @@
 #include <new>
 #include <string>
 
-#include "config.h"
-#include "data.h"
-#include "errors.h"
-#include "experiment.h"
-#include "json_io.h"
-#include "summarize.h"
-#include "sweep.h"
+#include "config/config.h"
+#include "data/data.h"
+#include "base/errors.h"
+#include "run/experiment.h"
+#include "base/json_io.h"
+#include "sweep/summarize.h"
+#include "sweep/sweep.h"
 #include "test_util.h"
-#include "weights.h"
+#include "nn/weights.h"
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"  // our new is malloc, our delete free

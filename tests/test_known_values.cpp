@@ -7,11 +7,11 @@
 #include <cmath>
 #include <vector>
 
-#include "activation.h"
-#include "config.h"
-#include "head.h"
-#include "mlp.h"
-#include "optimizer.h"
+#include "nn/activation.h"
+#include "config/config.h"
+#include "nn/head.h"
+#include "nn/mlp.h"
+#include "nn/optimizer.h"
 
 using namespace nnlab;
 

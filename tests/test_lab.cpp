@@ -1,4 +1,4 @@
-// Tests of lib/lab: the strict lab-file reader, every shipped lab (its sweeps expand and every
+// Tests of lib/lab/lab: the strict lab-file reader, every shipped lab (its sweeps expand and every
 // run's config is valid), the measurements on run files with known answers, and the verdict
 // (a changed prediction turns it to "disagrees").
 #include <doctest/doctest.h>
@@ -9,9 +9,9 @@
 
 #include <nlohmann/json.hpp>
 
-#include "errors.h"
-#include "lab.h"
-#include "sweep.h"
+#include "base/errors.h"
+#include "lab/lab.h"
+#include "sweep/sweep.h"
 #include "test_util.h"
 
 using namespace nnlab;

@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "data.h"
-#include "errors.h"
-#include "rnn.h"
+#include "data/data.h"
+#include "base/errors.h"
+#include "nn/rnn.h"
 #include "test_util.h"
 
 using namespace nnlab;

@@ -5,10 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
-#include "config.h"
-#include "errors.h"
-#include "experiment.h"
-#include "predict.h"
+#include "config/config.h"
+#include "base/errors.h"
+#include "run/experiment.h"
+#include "run/predict.h"
+#include "sweep/sweep.h"
 #include "test_util.h"
 
 using namespace nnlab;

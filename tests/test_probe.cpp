@@ -6,9 +6,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "errors.h"
-#include "mean_field.h"
-#include "probe.h"
+#include "base/errors.h"
+#include "nn/mean_field.h"
+#include "run/probe.h"
 #include "test_util.h"
 
 using namespace nnlab;

@@ -9,12 +9,12 @@
 #include <map>
 #include <sstream>
 
-#include "config.h"
-#include "errors.h"
-#include "experiment.h"
-#include "gradcheck.h"
+#include "config/config.h"
+#include "base/errors.h"
+#include "run/experiment.h"
+#include "run/gradcheck.h"
 #include "test_util.h"
-#include "rnn.h"
+#include "nn/rnn.h"
 
 using namespace nnlab;
 namespace fs = std::filesystem;

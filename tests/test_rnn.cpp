@@ -1,4 +1,4 @@
-// Tests of lib/rnn: finite-difference gradient checks of every cell, truncated-BPTT semantics
+// Tests of lib/nn/rnn: finite-difference gradient checks of every cell, truncated-BPTT semantics
 // (carried state, no gradient across a chunk boundary), known values from PyTorch's equations,
 // per-time-step gradient norms (vanishing in a tanh RNN, kept by an LSTM), initialisation, the
 // statistics, errors, and the float instantiation.
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "errors.h"
-#include "rnn.h"
+#include "base/errors.h"
+#include "nn/rnn.h"
 
 using namespace nnlab;
 
@@ -19,18 +19,18 @@ namespace {
 
 struct Case {
   std::string name;
-  CellKind cell;
+  ModelType cell;
   Activation activation;
 };
 
-const std::vector<Case> kCases{{"rnn tanh", CellKind::rnn, Activation::tanh},
-                               {"rnn relu", CellKind::rnn, Activation::relu},
-                               {"rnn identity", CellKind::rnn, Activation::identity},
-                               {"lstm", CellKind::lstm, Activation::tanh},
-                               {"gru", CellKind::gru, Activation::tanh}};
+const std::vector<Case> kCases{{"rnn tanh", ModelType::rnn, Activation::tanh},
+                               {"rnn relu", ModelType::rnn, Activation::relu},
+                               {"rnn identity", ModelType::rnn, Activation::identity},
+                               {"lstm", ModelType::lstm, Activation::tanh},
+                               {"gru", ModelType::gru, Activation::tanh}};
 const std::vector<std::vector<int>> kDepths{{3}, {3, 2}};
 
-RecurrentSpec make_spec(CellKind cell, Activation activation, std::vector<int> hidden,
+RecurrentSpec make_spec(ModelType cell, Activation activation, std::vector<int> hidden,
                         int inputs = 2, int outputs = 2) {
   RecurrentSpec spec;
   spec.cell = cell;
@@ -158,7 +158,7 @@ TEST_CASE("backprop through time matches finite differences for every cell") {
   }
 
   SUBCASE("backward overwrites the gradients instead of accumulating") {
-    Recurrent<double> model(make_spec(CellKind::gru, Activation::tanh, {3, 2}));
+    Recurrent<double> model(make_spec(ModelType::gru, Activation::tanh, {3, 2}));
     randomize(model, 3);
     const auto batch = make_batch<double>(2, 2, 2, steps, targets, 9);
     model.reset_state(2);
@@ -170,7 +170,7 @@ TEST_CASE("backprop through time matches finite differences for every cell") {
   }
 
   SUBCASE("a chunk without targets gives zero gradients") {
-    Recurrent<double> model(make_spec(CellKind::lstm, Activation::tanh, {3}));
+    Recurrent<double> model(make_spec(ModelType::lstm, Activation::tanh, {3}));
     randomize(model, 4);
     const auto batch = make_batch<double>(2, 2, 2, steps, {5}, 9);
     model.reset_state(2);
@@ -219,7 +219,7 @@ TEST_CASE("truncated BPTT carries the state forward and no gradient across the b
         CAPTURE(c.name);
         CAPTURE(hidden.size());
         TwoChunks run(c, hidden);
-        CHECK(run.carried.size() == hidden.size() * (c.cell == CellKind::lstm ? 2 : 1));
+        CHECK(run.carried.size() == hidden.size() * (c.cell == ModelType::lstm ? 2 : 1));
         REQUIRE(run.model.time_grad_norms().size() == hidden.size());
         for (const auto& norms : run.model.time_grad_norms()) CHECK(norms.size() == 3);
       }
@@ -347,7 +347,7 @@ TEST_CASE("forward values match PyTorch's equations by hand (1 unit, 2 steps)") 
 
   SUBCASE("rnn (tanh and relu)") {
     for (Activation act : {Activation::tanh, Activation::relu}) {
-      Recurrent<double> m(make_spec(CellKind::rnn, act, {1}, 1, 1));
+      Recurrent<double> m(make_spec(ModelType::rnn, act, {1}, 1, 1));
       set(m, {0.7}, {-0.9}, {0.1}, {0.2}, w_out, b_out);
       m.reset_state(2);
       m.forward(batch, {0, 2}, false);
@@ -367,7 +367,7 @@ TEST_CASE("forward values match PyTorch's equations by hand (1 unit, 2 steps)") 
   SUBCASE("lstm: rows [i; f; g; o], c = f c + i g, h = o tanh(c)") {
     const std::vector<double> w_ih{0.3, -0.5, 0.8, 0.2}, w_hh{0.6, 0.4, -0.7, 0.9},
         b_ih{0.1, 0.5, -0.2, 0.0}, b_hh{-0.3, 0.2, 0.1, 0.4};
-    Recurrent<double> m(make_spec(CellKind::lstm, Activation::tanh, {1}, 1, 1));
+    Recurrent<double> m(make_spec(ModelType::lstm, Activation::tanh, {1}, 1, 1));
     set(m, w_ih, w_hh, b_ih, b_hh, w_out, b_out);
     m.reset_state(2);
     m.forward(batch, {0, 2}, true);
@@ -388,7 +388,7 @@ TEST_CASE("forward values match PyTorch's equations by hand (1 unit, 2 steps)") 
   SUBCASE("gru: rows [r; z; n], n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h = (1-z) n + z h") {
     const std::vector<double> w_ih{0.3, -0.5, 0.8}, w_hh{0.6, 0.4, -0.7}, b_ih{0.1, 0.5, -0.2},
         b_hh{-0.3, 0.2, 0.4};
-    Recurrent<double> m(make_spec(CellKind::gru, Activation::tanh, {1}, 1, 1));
+    Recurrent<double> m(make_spec(ModelType::gru, Activation::tanh, {1}, 1, 1));
     set(m, w_ih, w_hh, b_ih, b_hh, w_out, b_out);
     m.reset_state(2);
     m.forward(batch, {0, 2}, true);
@@ -428,7 +428,7 @@ TEST_CASE("time_grad_norms: ||dL/dh_t|| per layer and step") {
         model.reset_state(batch_size);
         model.forward(batch, {0, t + 1}, true);
         const std::vector<Mat<double>> state = model.state();
-        const std::size_t top = (hidden.size() - 1) * (c.cell == CellKind::lstm ? 2 : 1);
+        const std::size_t top = (hidden.size() - 1) * (c.cell == ModelType::lstm ? 2 : 1);
         Mat<double> numeric(state[top].rows(), state[top].cols());
         for (Eigen::Index k = 0; k < numeric.size(); ++k) {
           double f[2];
@@ -457,7 +457,7 @@ TEST_CASE("time_grad_norms: ||dL/dh_t|| per layer and step") {
   SUBCASE("vanish in a tanh RNN with small W_hh, survive in an LSTM with a large forget bias") {
     const int steps = 30, batch_size = 8, H = 16;
     const auto batch = make_batch<double>(1, 1, batch_size, steps, {steps - 1}, 41);
-    auto ratio = [&](CellKind cell, const RecurrentInit& init) {
+    auto ratio = [&](ModelType cell, const RecurrentInit& init) {
       Recurrent<double> model(make_spec(cell, Activation::tanh, {H}, 1, 1));
       Rng rng(7);
       model.initialize(init, rng);
@@ -471,7 +471,7 @@ TEST_CASE("time_grad_norms: ||dL/dh_t|| per layer and step") {
     RecurrentInit init;
     init.input = {InitScheme::xavier_normal, 1.0, 0.0};
     init.recurrent = {InitScheme::orthogonal, 0.5, 0.0};  // ||W_hh||_2 = 0.5, tanh' <= 1
-    const std::vector<double> rnn = ratio(CellKind::rnn, init);
+    const std::vector<double> rnn = ratio(ModelType::rnn, init);
     for (int t = 1; t < steps; ++t) {
       CAPTURE(t);
       CHECK(rnn[static_cast<std::size_t>(t - 1)] < 0.5 * rnn[static_cast<std::size_t>(t)]);
@@ -482,7 +482,7 @@ TEST_CASE("time_grad_norms: ||dL/dh_t|| per layer and step") {
     RecurrentInit lstm_init = init;
     lstm_init.recurrent.gain = 1.0;
     lstm_init.forget_bias = 5;
-    const std::vector<double> lstm = ratio(CellKind::lstm, lstm_init);
+    const std::vector<double> lstm = ratio(ModelType::lstm, lstm_init);
     const double lstm_ratio = lstm.front() / lstm.back();
     CAPTURE(rnn_ratio);
     CAPTURE(lstm_ratio);
@@ -496,7 +496,7 @@ TEST_CASE("initialisation of the recurrent blocks and biases") {
   auto block = [](std::unique_ptr<Recurrent<double>>& m, std::size_t param, int g, int h) {
     return Mat<double>(m->params()[param].value.middleRows(g * h, h));
   };
-  auto model = [&](CellKind cell, const RecurrentInit& init, std::uint64_t seed = 1) {
+  auto model = [&](ModelType cell, const RecurrentInit& init, std::uint64_t seed = 1) {
     auto m = std::make_unique<Recurrent<double>>(make_spec(cell, Activation::tanh, {H, H}, 3, 2));
     Rng rng(seed);
     m->initialize(init, rng);
@@ -506,7 +506,7 @@ TEST_CASE("initialisation of the recurrent blocks and biases") {
   SUBCASE("orthogonal: every gate block of W_hh has Q^T Q = gain^2 I, blocks differ") {
     RecurrentInit init;
     init.recurrent = {InitScheme::orthogonal, 0.7, 0.0};
-    for (CellKind cell : {CellKind::rnn, CellKind::lstm, CellKind::gru}) {
+    for (ModelType cell : {ModelType::rnn, ModelType::lstm, ModelType::gru}) {
       auto m = model(cell, init);
       for (std::size_t W_hh : {1u, 5u}) {
         for (int g = 0; g < gate_count(cell); ++g) {
@@ -523,7 +523,7 @@ TEST_CASE("initialisation of the recurrent blocks and biases") {
     RecurrentInit init;
     init.recurrent_identity = true;
     init.recurrent.gain = 0.9;
-    for (CellKind cell : {CellKind::rnn, CellKind::lstm, CellKind::gru}) {
+    for (ModelType cell : {ModelType::rnn, ModelType::lstm, ModelType::gru}) {
       auto m = model(cell, init);
       for (int g = 0; g < gate_count(cell); ++g)
         CHECK(block(m, 1, g, H) == 0.9 * Mat<double>::Identity(H, H));
@@ -532,7 +532,7 @@ TEST_CASE("initialisation of the recurrent blocks and biases") {
 
   SUBCASE("spectral radius: each W_hh block rescaled to the requested radius") {
     for (double radius : {0.5, 1.1, 3.0}) {
-      for (CellKind cell : {CellKind::rnn, CellKind::lstm, CellKind::gru}) {
+      for (ModelType cell : {ModelType::rnn, ModelType::lstm, ModelType::gru}) {
         CAPTURE(radius);
         RecurrentInit init;
         init.recurrent = {InitScheme::normal, 1.0, 0.3};
@@ -546,19 +546,19 @@ TEST_CASE("initialisation of the recurrent blocks and biases") {
     RecurrentInit identity;
     identity.recurrent_identity = true;
     identity.spectral_radius = 0.8;
-    auto irnn = model(CellKind::rnn, identity);
+    auto irnn = model(ModelType::rnn, identity);
     CHECK((block(irnn, 1, 0, H) - 0.8 * Mat<double>::Identity(H, H)).norm() < 1e-14);
     RecurrentInit zero;
     zero.recurrent = {InitScheme::normal, 1.0, 0.0};
     zero.spectral_radius = 1.0;
-    CHECK_THROWS_AS(model(CellKind::rnn, zero), std::invalid_argument);
+    CHECK_THROWS_AS(model(ModelType::rnn, zero), std::invalid_argument);
   }
 
   SUBCASE("biases: bias_init everywhere, lstm forget_bias added to the forget rows of b_ih") {
     RecurrentInit init;
     init.bias_init = 0.25;
     init.forget_bias = 2.0;
-    auto lstm = model(CellKind::lstm, init);
+    auto lstm = model(ModelType::lstm, init);
     for (std::size_t layer : {0u, 4u}) {
       const Mat<double>& b_ih = lstm->params()[layer + 2].value;
       const Mat<double>& b_hh = lstm->params()[layer + 3].value;
@@ -571,7 +571,7 @@ TEST_CASE("initialisation of the recurrent blocks and biases") {
       }
     }
     CHECK(lstm->params().back().value.isConstant(0.25));
-    for (CellKind cell : {CellKind::rnn, CellKind::gru}) {  // no forget gate: forget_bias unused
+    for (ModelType cell : {ModelType::rnn, ModelType::gru}) {  // no forget gate: forget_bias unused
       auto m = model(cell, init);
       for (const auto& p : m->params())
         if (p.kind != "W_ih" && p.kind != "W_hh" && p.kind != "W") CHECK(p.value.isConstant(0.25));
@@ -581,8 +581,8 @@ TEST_CASE("initialisation of the recurrent blocks and biases") {
   SUBCASE("W_ih and out.W use the input scheme; same seed, same weights") {
     RecurrentInit init;
     init.input = {InitScheme::uniform, 1.0, 0.1};
-    auto a = model(CellKind::gru, init, 3), b = model(CellKind::gru, init, 3),
-         c = model(CellKind::gru, init, 4);
+    auto a = model(ModelType::gru, init, 3), b = model(ModelType::gru, init, 3),
+         c = model(ModelType::gru, init, 4);
     for (std::size_t i = 0; i < a->params().size(); ++i) {
       CHECK(a->params()[i].value == b->params()[i].value);
       if (a->params()[i].kind == "W_ih" || a->params()[i].kind == "W") {
@@ -594,7 +594,7 @@ TEST_CASE("initialisation of the recurrent blocks and biases") {
 }
 
 TEST_CASE("parameters, layers and the model interface") {
-  Recurrent<double> m(make_spec(CellKind::lstm, Activation::tanh, {4, 3}, 2, 5));
+  Recurrent<double> m(make_spec(ModelType::lstm, Activation::tanh, {4, 3}, 2, 5));
   const std::vector<std::string> names{"layers.1.W_ih", "layers.1.W_hh", "layers.1.b_ih",
                                        "layers.1.b_hh", "layers.2.W_ih", "layers.2.W_hh",
                                        "layers.2.b_ih", "layers.2.b_hh", "out.W", "out.b"};
@@ -618,8 +618,8 @@ TEST_CASE("parameters, layers and the model interface") {
   CHECK(m.buffers().empty());
   CHECK(m.num_layers() == 3);
   CHECK(m.num_outputs() == 5);
-  CHECK(gate_count(CellKind::rnn) == 1);
-  CHECK(gate_count(CellKind::gru) == 3);
+  CHECK(gate_count(ModelType::rnn) == 1);
+  CHECK(gate_count(ModelType::gru) == 3);
 
   SUBCASE("errors") {
     const auto batch = make_batch<double>(2, 5, 3, 4, {1, 3}, 1);
@@ -642,9 +642,9 @@ TEST_CASE("parameters, layers and the model interface") {
     CHECK_THROWS_AS(m.backward(batch, {0, 4}), std::logic_error);  // evaluation forward
     CHECK_THROWS_AS(m.set_state({Mat<double>::Zero(4, 3)}), std::invalid_argument);
     CHECK_THROWS_AS(m.reset_state(0), std::invalid_argument);
-    CHECK_THROWS_AS(Recurrent<double>(make_spec(CellKind::rnn, Activation::tanh, {})),
+    CHECK_THROWS_AS(Recurrent<double>(make_spec(ModelType::rnn, Activation::tanh, {})),
                     std::invalid_argument);
-    CHECK_THROWS_AS(Recurrent<double>(make_spec(CellKind::rnn, Activation::tanh, {0})),
+    CHECK_THROWS_AS(Recurrent<double>(make_spec(ModelType::rnn, Activation::tanh, {0})),
                     std::invalid_argument);
   }
 
@@ -669,7 +669,7 @@ TEST_CASE("parameters, layers and the model interface") {
   }
 
   SUBCASE("workspaces per batch size keep their own state") {
-    Recurrent<double> model(make_spec(CellKind::gru, Activation::tanh, {3}));
+    Recurrent<double> model(make_spec(ModelType::gru, Activation::tanh, {3}));
     randomize(model, 6);
     const auto big = make_batch<double>(2, 2, 4, 4, {3}, 2);
     const auto small = make_batch<double>(2, 2, 1, 4, {3}, 3);
@@ -719,7 +719,7 @@ TEST_CASE("layer statistics of a recurrent model") {
       const double dy = std::sqrt(model.doutput(2).squaredNorm() + model.doutput(4).squaredNorm());
       CHECK(stats[1].delta_norm == doctest::Approx(dy).epsilon(1e-13));
       CHECK(stats[0].delta_norm > 0);
-      if (c.activation == Activation::identity && c.cell == CellKind::rnn) {
+      if (c.activation == Activation::identity && c.cell == ModelType::rnn) {
         double dh = 0;
         for (double n : model.time_grad_norms()[0]) dh += n * n;
         CHECK(stats[0].delta_norm == doctest::Approx(std::sqrt(dh)).epsilon(1e-12));
@@ -729,7 +729,7 @@ TEST_CASE("layer statistics of a recurrent model") {
   }
 
   SUBCASE("saturation: tanh units with large weights, lstm gates with a large forget bias") {
-    Recurrent<double> rnn(make_spec(CellKind::rnn, Activation::tanh, {8}));
+    Recurrent<double> rnn(make_spec(ModelType::rnn, Activation::tanh, {8}));
     randomize(rnn, 9, 0.01);
     rnn.collect_stats(true);
     rnn.reset_state(batch_size);
@@ -740,7 +740,7 @@ TEST_CASE("layer statistics of a recurrent model") {
     rnn.forward(batch, {0, steps}, true);
     CHECK(rnn.layer_stats()[0].act_saturated > 0.8);
 
-    Recurrent<double> lstm(make_spec(CellKind::lstm, Activation::tanh, {8}));
+    Recurrent<double> lstm(make_spec(ModelType::lstm, Activation::tanh, {8}));
     RecurrentInit init;
     init.input = {InitScheme::normal, 1.0, 0.01};
     init.recurrent = {InitScheme::normal, 1.0, 0.01};
@@ -802,7 +802,7 @@ TEST_CASE("recurrent_spec and recurrent_init_spec read a model config") {
   config.bias_init = 0.1;
   config.forget_bias = 1.0;
   const RecurrentSpec spec = recurrent_spec(config, 3, 2);
-  CHECK(spec.cell == CellKind::lstm);
+  CHECK(spec.cell == ModelType::lstm);
   CHECK(spec.hidden == std::vector<int>{8, 4});
   CHECK(spec.inputs == 3);
   CHECK(spec.outputs == 2);
@@ -823,5 +823,5 @@ TEST_CASE("recurrent_spec and recurrent_init_spec read a model config") {
   CHECK(gru.recurrent.scheme == InitScheme::normal);
   CHECK(gru.recurrent.scale == 0.05);
   CHECK(gru.forget_bias == 0.0);
-  CHECK(recurrent_spec(config, 3, 2).cell == CellKind::gru);
+  CHECK(recurrent_spec(config, 3, 2).cell == ModelType::gru);
 }

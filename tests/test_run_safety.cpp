@@ -6,11 +6,12 @@
 
 #include <string>
 
-#include "csv.h"
-#include "errors.h"
-#include "feasibility.h"
-#include "files.h"
-#include "run_lock.h"
+#include "base/csv.h"
+#include "base/errors.h"
+#include "config/feasibility.h"
+#include "base/files.h"
+#include "run/run_dir.h"
+#include "run/run_lock.h"
 #include "test_util.h"
 
 using namespace nnlab;

@@ -1,4 +1,4 @@
-// Tests of lib/sequence_data: per task the shapes, which steps carry targets, one-hot inputs,
+// Tests of lib/data/sequence_data: per task the shapes, which steps carry targets, one-hot inputs,
 // the task's rule (adding sums, copy recall, temporal order labels, sine's next sample, text's
 // consecutive bytes), determinism, the documented baselines, and the text task's errors.
 #include <doctest/doctest.h>
@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "errors.h"
-#include "sequence_data.h"
+#include "base/errors.h"
+#include "data/sequence_data.h"
 
 using namespace nnlab;
 
@@ -22,7 +22,7 @@ namespace {
 
 const std::string kShippedText = std::string(NNLAB_SOURCE_DIR) + "/data/text/us_constitution.txt";
 
-SequenceDataConfig task_config(SequenceTask task, int length, int train = 64, int test = 32) {
+SequenceDataConfig task_config(DataKind task, int length, int train = 64, int test = 32) {
   SequenceDataConfig c;
   c.task = task;
   c.length = length;
@@ -123,7 +123,7 @@ std::string read_file(const std::string& path) {
 
 SequenceDataConfig text_config(const std::string& path, int length, double test_fraction = 0.1) {
   SequenceDataConfig c;
-  c.task = SequenceTask::text;
+  c.task = DataKind::text;
   c.path = path;
   c.length = length;
   c.train_size = 0;
@@ -136,7 +136,7 @@ SequenceDataConfig text_config(const std::string& path, int length, double test_
 
 TEST_CASE("sequence_data: adding") {
   const int steps = 20;
-  const SequenceDataset d = make_sequence_dataset(task_config(SequenceTask::adding, steps), 11);
+  const SequenceDataset d = make_sequence_dataset(task_config(DataKind::adding, steps), 11);
 
   SUBCASE("shapes: two features, one value at the last step only") {
     CHECK(d.task == Task::regression);
@@ -171,7 +171,7 @@ TEST_CASE("sequence_data: adding") {
 
   SUBCASE("markers reach every step of their half") {
     const SequenceDataset big =
-        make_sequence_dataset(task_config(SequenceTask::adding, 7, 2000, 0), 5);
+        make_sequence_dataset(task_config(DataKind::adding, 7, 2000, 0), 5);
     std::set<int> seen;
     for (int t = 0; t < 7; ++t)
       for (int i = 0; i < big.train.size(); ++i)
@@ -180,7 +180,7 @@ TEST_CASE("sequence_data: adding") {
   }
 
   SUBCASE("determinism") {
-    const auto config = task_config(SequenceTask::adding, steps);
+    const auto config = task_config(DataKind::adding, steps);
     CHECK(same_data(d, make_sequence_dataset(config, 11)));
     CHECK_FALSE(same_data(d, make_sequence_dataset(config, 12)));
     CHECK_FALSE(same_split(d.train, d.test));
@@ -194,12 +194,12 @@ TEST_CASE("sequence_data: adding") {
     CHECK(d.baseline == doctest::Approx(total / static_cast<double>(y.cols())).epsilon(1e-12));
 
     const SequenceDataset big =
-        make_sequence_dataset(task_config(SequenceTask::adding, 10, 10, 5000), 3);
+        make_sequence_dataset(task_config(DataKind::adding, 10, 10, 5000), 3);
     CHECK(std::abs(big.baseline - 1.0 / 6.0) < 0.02);
   }
 
   SUBCASE("too short") {
-    CHECK_THROWS_WITH_AS(make_sequence_dataset(task_config(SequenceTask::adding, 1), 1),
+    CHECK_THROWS_WITH_AS(make_sequence_dataset(task_config(DataKind::adding, 1), 1),
                          "data.length: must be at least 2 for the adding task (one marked step "
                          "in each half); got 1",
                          ConfigError);
@@ -207,7 +207,7 @@ TEST_CASE("sequence_data: adding") {
 }
 
 TEST_CASE("sequence_data: copy") {
-  SequenceDataConfig config = task_config(SequenceTask::copy, 10);
+  SequenceDataConfig config = task_config(DataKind::copy, 10);
   config.pattern_length = 4;
   config.symbols = 6;
   const int p = 4, delay = 10, symbols = 6, steps = 2 * p + delay;
@@ -283,7 +283,7 @@ TEST_CASE("sequence_data: copy") {
 
 TEST_CASE("sequence_data: temporal_order") {
   const int steps = 50;
-  const SequenceDataConfig config = task_config(SequenceTask::temporal_order, steps, 400, 100);
+  const SequenceDataConfig config = task_config(DataKind::temporal_order, steps, 400, 100);
   const SequenceDataset d = make_sequence_dataset(config, 31);
 
   SUBCASE("shapes: six one-hot features, four classes at the last step only") {
@@ -328,7 +328,7 @@ TEST_CASE("sequence_data: temporal_order") {
     for (int length : {2, 3, 5, 9}) {
       CAPTURE(length);
       const SequenceDataset small =
-          make_sequence_dataset(task_config(SequenceTask::temporal_order, length, 50, 0), 4);
+          make_sequence_dataset(task_config(DataKind::temporal_order, length, 50, 0), 4);
       for (int i = 0; i < small.train.size(); ++i) {
         int relevant = 0;
         for (const auto& x : small.train.x) relevant += hot(x, i) < 2;
@@ -350,7 +350,7 @@ TEST_CASE("sequence_data: temporal_order") {
 
 TEST_CASE("sequence_data: sine") {
   const int steps = 30;
-  SequenceDataConfig config = task_config(SequenceTask::sine, steps);
+  SequenceDataConfig config = task_config(DataKind::sine, steps);
   const SequenceDataset clean = make_sequence_dataset(config, 41);
   config.noise = 0.3;
   const SequenceDataset noisy = make_sequence_dataset(config, 41);

@@ -1,4 +1,4 @@
-// Tests of lib/sweep and lib/summarize: the sweep file reader (every kind of error with its path
+// Tests of lib/sweep/sweep and lib/sweep/summarize: the sweep file reader (every kind of error with its path
 // and suggestion, all at once), the up-front check of every run's config, the expansion order,
 // run names, overrides that read back exactly, run-directory states and the commands they get,
 // the manifest, and the summary table on synthesized run directories.
@@ -10,10 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "config.h"
-#include "errors.h"
-#include "summarize.h"
-#include "sweep.h"
+#include "config/config.h"
+#include "base/errors.h"
+#include "sweep/summarize.h"
+#include "sweep/sweep.h"
+#include "sweep_plan.h"
 #include "test_util.h"
 
 using namespace nnlab;

@@ -9,14 +9,14 @@
 #include <set>
 #include <sstream>
 
-#include "config.h"
-#include "csv.h"
-#include "errors.h"
-#include "experiment.h"
-#include "gradcheck.h"
+#include "config/config.h"
+#include "base/csv.h"
+#include "base/errors.h"
+#include "run/experiment.h"
+#include "run/gradcheck.h"
 #include "test_util.h"
-#include "mlp.h"
-#include "rng.h"
+#include "nn/mlp.h"
+#include "base/rng.h"
 
 using namespace nnlab;
 namespace fs = std::filesystem;

@@ -113,7 +113,7 @@ for config in quickstart iris wine; do
   run gradcheck "$ROOT/configs/$config.json"
   check "gradcheck of configs/$config.json passes with the defaults" test "$code" -eq 0
 done
-# --help shows the defaults defined in lib/gradcheck.h, which the README quotes.
+# --help shows the defaults defined in lib/run/gradcheck.h, which the README quotes.
 run gradcheck --help
 check "gradcheck --help shows the default step 1e-5" grep -q -- '--step.*1e-05' "$WORK/out"
 check "the README quotes the same step" grep -q -- '--step 1e-5\]' "$ROOT/README.md"

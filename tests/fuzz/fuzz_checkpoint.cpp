@@ -6,12 +6,12 @@
 #include <cstring>
 #include <string>
 
-#include "checkpoint.h"
+#include "run/checkpoint.h"
 #include "fuzz_common.h"
 #include "model_setup.h"
 
 namespace {
-std::uint64_t fnv1a(std::string_view bytes) {  // as lib/checkpoint.cpp
+std::uint64_t fnv1a(std::string_view bytes) {  // as lib/run/checkpoint.cpp
   std::uint64_t h = 0xCBF29CE484222325ULL;
   for (unsigned char c : bytes) h = (h ^ c) * 0x100000001B3ULL;
   return h;

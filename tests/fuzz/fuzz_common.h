@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "errors.h"
+#include "base/errors.h"
 
 namespace nnlab::fuzz {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "config.h"
+#include "config/config.h"
 #include "fuzz_common.h"
-#include "json_io.h"
+#include "base/json_io.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace nnlab;

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "data.h"
+#include "data/data.h"
 #include "fuzz_common.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,8 +6,9 @@
 #include <string_view>
 
 #include "fuzz_common.h"
-#include "json_io.h"
-#include "sweep.h"
+#include "base/json_io.h"
+#include "sweep/sweep.h"
+#include "sweep_plan.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace nnlab;

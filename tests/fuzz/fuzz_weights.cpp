@@ -6,7 +6,7 @@
 
 #include "fuzz_common.h"
 #include "model_setup.h"
-#include "weights.h"
+#include "nn/weights.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace nnlab;

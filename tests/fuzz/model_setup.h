@@ -2,9 +2,9 @@
 // with batch norm, so that buffers are read too). fuzz.sh makes their seeds by training it.
 #pragma once
 
-#include "config.h"
-#include "experiment.h"
-#include "json_io.h"
+#include "config/config.h"
+#include "run/experiment.h"
+#include "base/json_io.h"
 
 namespace nnlab::fuzz {
 

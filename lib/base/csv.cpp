@@ -1,0 +1,163 @@
+// CsvWriter and shortest round-trip number formatting.
+#include "base/csv.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+
+#include "base/errors.h"
+
+namespace nnlab {
+
+namespace {
+// Room for a logger's rows between flushes (RunLogger flushes at 64 KiB), so that the buffer
+// never grows inside the step loop.
+constexpr std::size_t kReserve = std::size_t{1} << 17;
+
+template <typename F>
+void append_float(std::string& out, F x) {
+  if (std::isnan(x)) {
+    out += "nan";
+    return;
+  }
+  if (std::isinf(x)) {
+    out += x > 0 ? "inf" : "-inf";
+    return;
+  }
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  out.append(buf, end);
+}
+}  // namespace
+
+void append_number(std::string& out, double x) { append_float(out, x); }
+void append_number(std::string& out, float x) { append_float(out, x); }
+
+CsvWriter::CsvWriter(const std::filesystem::path& path, std::string_view header) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd_ < 0) throw IoError("cannot create " + path.string() + ": " + std::strerror(errno));
+  buffer_.reserve(kReserve);
+  buffer_.append(header);
+  buffer_ += '\n';
+  complete_ = buffer_.size();
+  flush();
+}
+
+CsvWriter::CsvWriter(const std::filesystem::path& path, std::uint64_t keep_bytes) : path_(path) {
+  fd_ = ::open(path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+  if (fd_ < 0) throw IoError("cannot open " + path.string() + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || static_cast<std::uint64_t>(st.st_size) < keep_bytes) {
+    ::close(fd_);
+    throw IoError(path.string() + " is shorter than its checkpoint recorded (" +
+                  std::to_string(keep_bytes) + " bytes)");
+  }
+  // The recorded size must end a row (a forged or damaged checkpoint must not tear one).
+  char last = '\n';
+  if (keep_bytes == 0 ||
+      ::pread(fd_, &last, 1, static_cast<off_t>(keep_bytes - 1)) != 1 || last != '\n') {
+    ::close(fd_);
+    throw IoError(path.string() + ": its checkpoint's recorded size (" + std::to_string(keep_bytes) +
+                  " bytes) does not end a row");
+  }
+  if (::ftruncate(fd_, static_cast<off_t>(keep_bytes)) != 0 ||
+      ::lseek(fd_, 0, SEEK_END) < 0) {
+    const std::string reason = std::strerror(errno);
+    ::close(fd_);
+    throw IoError("cannot truncate " + path.string() + ": " + reason);
+  }
+  bytes_ = keep_bytes;
+  buffer_.reserve(kReserve);
+}
+
+void CsvWriter::roll_back(std::size_t written) {
+  // A short write (a full disk) can end inside a row: cut the file back to its last whole row
+  // and write nothing more. Rows already handed to the OS whole are kept.
+  failed_ = true;
+  if (written > 0)
+    if (const std::size_t newline = buffer_.rfind('\n', written - 1); newline != std::string::npos)
+      bytes_ += newline + 1;
+  [[maybe_unused]] const int ignored = ::ftruncate(fd_, static_cast<off_t>(bytes_));
+  buffer_.clear();
+  complete_ = 0;
+  row_started_ = false;
+}
+
+CsvWriter::~CsvWriter() {
+  if (failed_) {
+    ::close(fd_);
+    return;
+  }
+  try {
+    flush();
+  } catch (...) {  // a destructor must not throw; the error was reported by the last flush
+  }
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void CsvWriter::separator() {
+  if (row_started_) buffer_ += ',';
+  row_started_ = true;
+}
+
+CsvWriter& CsvWriter::field(double x) {
+  separator();
+  append_number(buffer_, x);
+  return *this;
+}
+
+CsvWriter& CsvWriter::field(float x) {
+  separator();
+  append_number(buffer_, x);
+  return *this;
+}
+
+CsvWriter& CsvWriter::field(long long x) {
+  separator();
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  buffer_.append(buf, end);
+  return *this;
+}
+
+CsvWriter& CsvWriter::field(std::string_view text) {
+  separator();
+  buffer_.append(text);
+  return *this;
+}
+
+CsvWriter& CsvWriter::empty() {
+  separator();
+  return *this;
+}
+
+void CsvWriter::end_row() {
+  buffer_ += '\n';
+  complete_ = buffer_.size();
+  row_started_ = false;
+}
+
+void CsvWriter::flush() {
+  if (failed_) throw IoError("cannot write " + path_.string() + ": an earlier write failed");
+  std::size_t written = 0;
+  while (written < complete_) {
+    const ssize_t n = ::write(fd_, buffer_.data() + written, complete_ - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      const std::string reason = std::strerror(errno);
+      roll_back(written);
+      throw IoError("cannot write " + path_.string() + ": " + reason);
+    }
+    written += static_cast<std::size_t>(n);
+  }
+  bytes_ += complete_;
+  buffer_.erase(0, complete_);
+  complete_ = 0;
+}
+
+}  // namespace nnlab

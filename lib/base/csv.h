@@ -1,0 +1,57 @@
+// CSV output for data files. Rows are built in memory and handed to the OS whole, with one
+// write(2) per flush, so a killed process leaves only complete rows (the caller decides when
+// to flush: RunLogger gathers the rows of several steps, see lib/run/run_log.h). Numbers are written in the
+// shortest form that reads back to the same value; non-finite values as nan, inf and -inf, which
+// pandas, R and gnuplot read.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace nnlab {
+
+// Appends x in shortest round-trip form (float keeps float's shortest form: 0.1f -> "0.1").
+void append_number(std::string& out, double x);
+void append_number(std::string& out, float x);
+
+class CsvWriter {
+ public:
+  // Creates (truncates) the file and writes the header line. Throws IoError.
+  CsvWriter(const std::filesystem::path& path, std::string_view header);
+  // Continues an existing file (a resumed run): keeps its first `keep_bytes` bytes, dropping any
+  // rows written after them, and appends. Throws IoError when the file is shorter than that.
+  CsvWriter(const std::filesystem::path& path, std::uint64_t keep_bytes);
+  ~CsvWriter();
+  CsvWriter(const CsvWriter&) = delete;
+  CsvWriter& operator=(const CsvWriter&) = delete;
+
+  CsvWriter& field(double x);
+  CsvWriter& field(float x);
+  CsvWriter& field(long long x);
+  CsvWriter& field(int x) { return field(static_cast<long long>(x)); }
+  CsvWriter& field(std::string_view text);  // written as is: callers pass plain tokens
+  CsvWriter& empty();                        // an empty (missing) value
+  void end_row();
+  // Writes every completed row with one write(2). Throws IoError; a failed write (a full disk)
+  // first cuts the file back to its last whole row, and every later flush throws.
+  void flush();
+  // Bytes in the file so far (after flush(): every completed row).
+  std::uint64_t bytes() const { return bytes_; }
+  // Bytes of completed rows not yet handed to the OS.
+  std::size_t pending() const { return complete_; }
+
+ private:
+  void separator();
+  void roll_back(std::size_t written);
+  bool failed_ = false;  // a write failed: the file was cut to its last whole row
+  std::filesystem::path path_;
+  int fd_ = -1;
+  std::string buffer_;
+  std::size_t complete_ = 0;  // bytes of buffer_ that form complete rows
+  bool row_started_ = false;
+  std::uint64_t bytes_ = 0;
+};
+
+}  // namespace nnlab
