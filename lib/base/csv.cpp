@@ -142,18 +142,32 @@ void CsvWriter::end_row() {
   row_started_ = false;
 }
 
+std::size_t write_piece(std::string_view rows, std::uint64_t offset) {
+  const std::size_t room = kFilePage - static_cast<std::size_t>(offset % kFilePage);
+  if (rows.size() <= room) return rows.size();
+  const std::size_t last = rows.rfind('\n', room - 1);  // the rows that end by the boundary
+  if (last != std::string_view::npos) return last + 1;
+  const std::size_t across = rows.find('\n', room);     // else the row across it, alone
+  return across == std::string_view::npos ? rows.size() : across + 1;
+}
+
 void CsvWriter::flush() {
   if (failed_) throw IoError("cannot write " + path_.string() + ": an earlier write failed");
   std::size_t written = 0;
   while (written < complete_) {
-    const ssize_t n = ::write(fd_, buffer_.data() + written, complete_ - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string reason = std::strerror(errno);
-      roll_back(written);
-      throw IoError("cannot write " + path_.string() + ": " + reason);
+    const std::size_t end =
+        written + write_piece(std::string_view(buffer_).substr(written, complete_ - written),
+                              bytes_ + written);
+    while (written < end) {
+      const ssize_t n = ::write(fd_, buffer_.data() + written, end - written);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        const std::string reason = std::strerror(errno);
+        roll_back(written);
+        throw IoError("cannot write " + path_.string() + ": " + reason);
+      }
+      written += static_cast<std::size_t>(n);
     }
-    written += static_cast<std::size_t>(n);
   }
   bytes_ += complete_;
   buffer_.erase(0, complete_);

@@ -1,10 +1,12 @@
-// CSV output for data files. Rows are built in memory and handed to the OS whole, with one
-// write(2) per flush, so a killed process leaves only complete rows (the caller decides when
-// to flush: RunLogger gathers the rows of several steps, see lib/run/run_log.h). Numbers are written in the
+// CSV output for data files. Rows are built in memory and handed to the OS whole, in writes that
+// each stay within one page of the file (a row across a page boundary goes alone), so a killed
+// process leaves only complete rows (the caller decides when to flush: RunLogger gathers the
+// rows of several steps, see lib/run/run_log.h). Numbers are written in the
 // shortest form that reads back to the same value; non-finite values as nan, inf and -inf, which
 // pandas, R and gnuplot read.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -15,6 +17,15 @@ namespace nnlab {
 // Appends x in shortest round-trip form (float keeps float's shortest form: 0.1f -> "0.1").
 void append_number(std::string& out, double x);
 void append_number(std::string& out, float x);
+
+// A write(2) cut short by `kill -9` stops at a page boundary of the file: the kernel copies page
+// by page (or by larger aligned folios) and looks for a fatal signal before each. So rows are
+// written in pieces that each stay within one page, except that a row crossing a boundary goes
+// alone: only such a row can be cut, and only while the kernel copies it (as when every step had
+// a write of its own). write_piece: the length of the piece of `rows` (whole rows, each ending
+// in '\n') to write next at file offset `offset`.
+inline constexpr std::size_t kFilePage = 4096;
+std::size_t write_piece(std::string_view rows, std::uint64_t offset);
 
 class CsvWriter {
  public:
@@ -34,7 +45,7 @@ class CsvWriter {
   CsvWriter& field(std::string_view text);  // written as is: callers pass plain tokens
   CsvWriter& empty();                        // an empty (missing) value
   void end_row();
-  // Writes every completed row with one write(2). Throws IoError; a failed write (a full disk)
+  // Writes every completed row (a write(2) per page of the file). Throws IoError; a failed write (a full disk)
   // first cuts the file back to its last whole row, and every later flush throws.
   void flush();
   // Bytes in the file so far (after flush(): every completed row).

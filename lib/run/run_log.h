@@ -8,8 +8,8 @@
 //   grad_quantiles.csv   step,layer,param,of,min,p01,...,p99,max  (log.quantiles, logged steps)
 // Numbers are printed in the model's dtype, so a float32 run writes float32's shortest forms.
 //
-// Rows are gathered in memory over several steps and written at the end of a step, one write(2)
-// per file, so every file holds only whole rows, whenever either
+// Rows are gathered in memory over several steps and written at the end of a step, in writes
+// that a kill cannot cut inside a row (CsvWriter::flush), whenever either
 //   - the oldest rows held would otherwise be kFlushAge (100 ms) old or more by the end of the
 //     next step, judging the next step's length by the step just ended, or
 //   - a file holds kFlushBytes (64 KiB) or more,
@@ -56,7 +56,7 @@ class RunLogger final : public TrainObserver<T> {
   void on_eval(const EvalInfo& info) override;
 
  private:
-  static constexpr std::chrono::milliseconds kFlushAge{0};  // every step (see the note in bench/RESULTS.md)
+  static constexpr std::chrono::milliseconds kFlushAge{100};
   static constexpr std::size_t kFlushBytes = std::size_t{1} << 16;
 
   RunLogger(const std::filesystem::path& dir, Files files, const FileSizes* resume_at);
