@@ -1,5 +1,6 @@
 // The definitions of Recurrent<T> (rnn.h), included only by rnn_float.cpp and rnn_double.cpp,
-// which instantiate one scalar type each so that the two compile in parallel.
+// which instantiate one scalar type each so that the two compile in parallel. The cells' own
+// mathematics, each forward beside its backward, is in cells.h; this file runs them over chunks.
 //
 // Recurrent forward and truncated-BPTT backward over whole batches, layer by layer: each layer
 // runs all steps of the chunk before the next layer starts, so that W_ih x_t of every step, and
@@ -14,7 +15,9 @@
 
 #include "base/blas.h"
 #include "base/errors.h"
+#include "base/per_size.h"
 #include "base/transpose.h"
+#include "nn/cells.h"
 #include "nn/rnn.h"
 
 namespace nnlab {
@@ -145,36 +148,36 @@ void Recurrent<T>::initialize(const RecurrentInit& init, Rng& rng) {
 
 template <typename T>
 typename Recurrent<T>::Workspace& Recurrent<T>::workspace(int batch_size) {
-  for (auto& w : workspaces_)
-    if (w->batch == batch_size) return *w;
-  auto w = std::make_unique<Workspace>();
-  w->batch = batch_size;
-  const auto L = static_cast<std::size_t>(depth());
-  const int gates = gate_count(spec_.cell);
-  const bool lstm = spec_.cell == ModelType::lstm, gru = spec_.cell == ModelType::gru;
-  for (auto* v : {&w->state_h, &w->state_c, &w->h, &w->c, &w->tanh_c, &w->gates, &w->hn,
-                  &w->dgates, &w->dhh, &w->dh_in, &w->dc, &w->hw, &w->W_hh_t})
-    v->resize(L);
-  w->bias.resize(L);
-  w->sums.resize(L);
-  w->gate_blocks.resize(L);
-  for (std::size_t l = 0; l < L; ++l) {
-    const int H = spec_.hidden[l];
-    w->state_h[l] = Mat<T>::Zero(H, batch_size);
-    w->bias[l].resize(gates * H);
-    w->W_hh_t[l].resize(H, gates * H);
-    constexpr double kUnpackedProduct = 1 << 20;  // multiply-adds; see gate_blocks
-    w->gate_blocks[l] =
-        static_cast<double>(H) * H * batch_size <= kUnpackedProduct ? gates : 1;
-    if (lstm) {
-      w->state_c[l] = Mat<T>::Zero(H, batch_size);
-      w->dc[l].resize(H, batch_size);
-    } else if (gru) {
-      w->hw[l].resize(gates * H, batch_size);
+  const auto batch_of = [](const Workspace& w) { return w.batch; };
+  return kept_for_size(workspaces_, batch_size, batch_of, [&] {
+    auto w = std::make_unique<Workspace>();
+    w->batch = batch_size;
+    const auto L = static_cast<std::size_t>(depth());
+    const int gates = gate_count(spec_.cell);
+    const bool lstm = spec_.cell == ModelType::lstm, gru = spec_.cell == ModelType::gru;
+    for (auto* v : {&w->state_h, &w->state_c, &w->h, &w->c, &w->tanh_c, &w->gates, &w->hn,
+                    &w->dgates, &w->dhh, &w->dh_in, &w->dc, &w->hw, &w->W_hh_t})
+      v->resize(L);
+    w->bias.resize(L);
+    w->sums.resize(L);
+    w->gate_blocks.resize(L);
+    for (std::size_t l = 0; l < L; ++l) {
+      const int H = spec_.hidden[l];
+      w->state_h[l] = Mat<T>::Zero(H, batch_size);
+      w->bias[l].resize(gates * H);
+      w->W_hh_t[l].resize(H, gates * H);
+      constexpr double kUnpackedProduct = 1 << 20;  // multiply-adds; see gate_blocks
+      w->gate_blocks[l] =
+          static_cast<double>(H) * H * batch_size <= kUnpackedProduct ? gates : 1;
+      if (lstm) {
+        w->state_c[l] = Mat<T>::Zero(H, batch_size);
+        w->dc[l].resize(H, batch_size);
+      } else if (gru) {
+        w->hw[l].resize(gates * H, batch_size);
+      }
     }
-  }
-  workspaces_.push_back(std::move(w));
-  return *workspaces_.back();
+    return w;
+  });
 }
 
 template <typename T>
@@ -362,9 +365,8 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
     auto g = pre.middleCols(k * B, B);           // (G, B)
     switch (spec_.cell) {
       case ModelType::rnn: {
-        // z = W_ih x + b_ih + W_hh h_{t-1} + b_hh, h = act(z).
         add_recurrent(g, h_prev);
-        spec_.activation.forward(g, h_next);
+        cells::rnn_forward<T>(spec_.activation, g, h_next);
         if (this->collect_stats_) {
           const auto n = static_cast<double>(g.size());
           sums.saturated += spec_.activation.saturated_fraction(g, h_next) * n;
@@ -373,38 +375,16 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
         break;
       }
       case ModelType::lstm: {
-        // [i; f; g; o] = act(W_ih x + b_ih + W_hh h_{t-1} + b_hh), act = sigmoid except tanh for g.
         add_recurrent(g, h_prev);
-        auto if_gates = g.topRows(2 * H);
-        auto o = g.bottomRows(H);
-        auto cand = g.middleRows(2 * H, H);
-        if_gates.array() = (T(1) + (-if_gates.array()).exp()).inverse();
-        o.array() = (T(1) + (-o.array()).exp()).inverse();
-        cand.array() = cand.array().tanh();
-        // c_t = f c_{t-1} + i g, h_t = o tanh(c_t).
-        const auto c_prev = w.c[s].middleCols(k * B, B);
-        auto c_next = w.c[s].middleCols((k + 1) * B, B);
-        auto tanh_c = w.tanh_c[s].middleCols(k * B, B);
-        c_next.array() = g.middleRows(H, H).array() * c_prev.array() +
-                         g.topRows(H).array() * cand.array();
-        tanh_c.array() = c_next.array().tanh();
-        h_next.array() = o.array() * tanh_c.array();
+        cells::lstm_forward<T>(g, w.c[s].middleCols(k * B, B), w.c[s].middleCols((k + 1) * B, B),
+                               w.tanh_c[s].middleCols(k * B, B), h_next, H);
         break;
       }
       case ModelType::gru: {
-        // r, z = sigmoid(W_i x + b_i + W_h h_{t-1} + b_h);
-        // n = tanh(W_in x + b_in + r (W_hn h_{t-1} + b_hn)).
         Mat<T>& hw = w.hw[s];  // (G, B)
         hw.colwise() = params_[idx.b_hh].value.col(0);
         add_recurrent(hw, h_prev);
-        auto rz = g.topRows(2 * H);
-        rz.array() = (T(1) + (-(rz.array() + hw.topRows(2 * H).array())).exp()).inverse();
-        auto hn = w.hn[s].middleCols(k * B, B);
-        hn = hw.bottomRows(H);
-        auto n = g.bottomRows(H);
-        n.array() = (n.array() + g.topRows(H).array() * hn.array()).tanh();
-        // h_t = (1 - z) n + z h_{t-1}.
-        h_next.array() = n.array() + g.middleRows(H, H).array() * (h_prev.array() - n.array());
+        cells::gru_forward<T>(g, hw, w.hn[s].middleCols(k * B, B), h_prev, h_next, H);
         break;
       }
       case ModelType::mlp: break;  // refused by the constructor (gate_count)
@@ -527,41 +507,22 @@ void Recurrent<T>::backward_layer(Workspace& w, int l, int K) {
     const auto g = w.gates[s].middleCols(k * B, B);  // (G, B)
     auto d = w.dgates[s].middleCols(k * B, B);       // (G, B)
     switch (spec_.cell) {
-      case ModelType::rnn: {
-        spec_.activation.backward(dh, g, w.h[s].middleCols((k + 1) * B, B), d);
+      case ModelType::rnn:
+        cells::rnn_backward<T>(spec_.activation, dh, g, w.h[s].middleCols((k + 1) * B, B), d);
         break;
-      }
-      case ModelType::lstm: {
-        const auto i = g.topRows(H).array(), f = g.middleRows(H, H).array();
-        const auto cand = g.middleRows(2 * H, H).array(), o = g.bottomRows(H).array();
-        const auto tanh_c = w.tanh_c[s].middleCols(k * B, B).array();
-        const auto c_prev = w.c[s].middleCols(k * B, B).array();
-        auto dc = w.dc[s].array();  // dL/dc_t: from h_t, plus f_{t+1} dL/dc_{t+1} carried
-        if (k == K - 1)
-          dc = dh.array() * o * (T(1) - tanh_c.square());
-        else
-          dc += dh.array() * o * (T(1) - tanh_c.square());
-        if (this->collect_stats_)
-          (*cell_norms)[static_cast<std::size_t>(k)] = static_cast<double>(w.dc[s].norm());
-        d.topRows(H).array() = dc * cand * i * (T(1) - i);
-        d.middleRows(H, H).array() = dc * c_prev * f * (T(1) - f);
-        d.middleRows(2 * H, H).array() = dc * i * (T(1) - cand.square());
-        d.bottomRows(H).array() = dh.array() * tanh_c * o * (T(1) - o);
-        dc *= f;
+      case ModelType::lstm:
+        cells::lstm_backward<T>(dh, g, w.c[s].middleCols(k * B, B),
+                                w.tanh_c[s].middleCols(k * B, B), w.dc[s], k == K - 1,
+                                this->collect_stats_ ? &(*cell_norms)[static_cast<std::size_t>(k)]
+                                                     : nullptr,
+                                d, H);
         break;
-      }
       case ModelType::gru: {
-        const auto r = g.topRows(H).array(), z = g.middleRows(H, H).array();
-        const auto n = g.bottomRows(H).array();
-        const auto hn = w.hn[s].middleCols(k * B, B).array();
-        const auto h_prev = w.h[s].middleCols(k * B, B).array();
-        auto dhh = w.dhh[s].middleCols(k * B, B);  // (G, B) dL/d(W_hh h_{t-1} + b_hh)
-        d.bottomRows(H).array() = dh.array() * (T(1) - z) * (T(1) - n.square());
-        d.middleRows(H, H).array() = dh.array() * (h_prev - n) * z * (T(1) - z);
-        d.topRows(H).array() = d.bottomRows(H).array() * hn * r * (T(1) - r);
-        dhh.topRows(2 * H) = d.topRows(2 * H);
-        dhh.bottomRows(H).array() = d.bottomRows(H).array() * r;
-        if (k > 0) w.dh_in[s].middleCols((k - 1) * B, B).array() += dh.array() * z;
+        const auto add_to_dh_prev = [&](const auto& term) {
+          if (k > 0) w.dh_in[s].middleCols((k - 1) * B, B).array() += term;
+        };
+        cells::gru_backward<T>(dh, g, w.hn[s].middleCols(k * B, B), w.h[s].middleCols(k * B, B), d,
+                               w.dhh[s].middleCols(k * B, B), add_to_dh_prev, H);
         break;
       }
       case ModelType::mlp: break;  // refused by the constructor (gate_count)
