@@ -219,7 +219,7 @@ TEST_CASE("config: an empty object gives every documented default") {
   CHECK(c.model.bn_eps == 1e-5);
   CHECK_FALSE(c.model.output.has_value());
   CHECK(c.model.weights.empty());
-  CHECK(c.model.recurrent_init == RecurrentScheme::orthogonal);
+  CHECK(c.model.recurrent_init == InitScheme::orthogonal);
   CHECK(c.model.recurrent_gain == 1.0);
   CHECK_FALSE(c.model.recurrent_init_scale.has_value());
   CHECK_FALSE(c.model.spectral_radius.has_value());
@@ -428,7 +428,7 @@ TEST_CASE("config: recurrent model keys and sequence tasks") {
     CHECK(c.data.test_size == 16);
     CHECK(c.model.type == ModelType::rnn);
     CHECK(c.model.activation == Activation::relu);
-    CHECK(c.model.recurrent_init == RecurrentScheme::identity);
+    CHECK(c.model.recurrent_init == InitScheme::identity);
     CHECK(c.model.recurrent_gain == 0.9);
     CHECK(c.model.spectral_radius == 0.95);
     CHECK(c.train.truncation == 10);
@@ -442,7 +442,7 @@ TEST_CASE("config: recurrent model keys and sequence tasks") {
     CHECK(c.data.symbols == 4);
     CHECK(c.model.type == ModelType::lstm);
     CHECK(c.model.forget_bias == 2.0);
-    CHECK(c.model.recurrent_init == RecurrentScheme::uniform);
+    CHECK(c.model.recurrent_init == InitScheme::uniform);
     CHECK(c.model.recurrent_init_scale == 0.1);
   }
   SUBCASE("gru on sine with a length; text with its own defaults") {

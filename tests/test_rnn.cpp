@@ -796,7 +796,7 @@ TEST_CASE("recurrent_spec and recurrent_init_spec read a model config") {
   config.activation = Activation::relu;
   config.init = InitScheme::he_uniform;
   config.gain = 2.0;
-  config.recurrent_init = RecurrentScheme::identity;
+  config.recurrent_init = InitScheme::identity;
   config.recurrent_gain = 0.5;
   config.spectral_radius = 0.9;
   config.bias_init = 0.1;
@@ -816,7 +816,7 @@ TEST_CASE("recurrent_spec and recurrent_init_spec read a model config") {
   CHECK(init.bias_init == 0.1);
   CHECK(init.forget_bias == 1.0);
   config.type = ModelType::gru;
-  config.recurrent_init = RecurrentScheme::normal;
+  config.recurrent_init = InitScheme::normal;
   config.recurrent_init_scale = 0.05;
   const RecurrentInit gru = recurrent_init_spec(config);
   CHECK_FALSE(gru.recurrent_identity);

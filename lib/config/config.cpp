@@ -641,6 +641,5 @@ std::string_view name_of(DataKind d) { return kDataKinds.name(d); }
 std::string_view name_of(Task t) { return kTasks.name(t); }
 std::string_view name_of(DType d) { return kDTypes.name(d); }
 std::string_view name_of(ModelType m) { return kModelTypes.name(m); }
-std::string_view name_of(RecurrentScheme r) { return kRecurrentSchemes.name(r); }
 
 }  // namespace nnlab

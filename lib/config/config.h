@@ -17,20 +17,16 @@ namespace nnlab {
 enum class DType { float32, float64 };
 enum class ModelType { mlp, rnn, lstm, gru };
 enum class Activation { sigmoid, tanh, relu, leaky_relu, elu, identity };
+// identity (gain * I) is for recurrent matrices only: model.recurrent_init (the IRNN).
 enum class InitScheme {
   xavier_uniform, xavier_normal, he_uniform, he_normal, lecun_uniform, lecun_normal,
-  orthogonal, standard, normal, uniform
+  orthogonal, standard, normal, uniform, identity
 };
 enum class Output { sigmoid, softmax, linear };  // "auto" is resolved when the data is known
 enum class OptimizerKind { sgd, momentum, nesterov, adam };
 enum class DataKind {
   xor_, circles, moons, spirals, blobs, sine, csv,     // samples, for MLPs (sine also for RNNs)
   adding, copy, temporal_order, text                   // sequences, for recurrent models
-};
-// "auto" and every InitScheme, plus identity (recurrent matrices only).
-enum class RecurrentScheme {
-  xavier_uniform, xavier_normal, he_uniform, he_normal, lecun_uniform, lecun_normal,
-  orthogonal, standard, normal, uniform, identity
 };
 enum class Task { classification, regression };
 
@@ -71,7 +67,7 @@ struct ModelConfig {
   double bn_eps{};
   std::optional<Output> output;       // unset: auto, resolved when the data is known
   std::string weights;                // absolute once resolved; "": none
-  RecurrentScheme recurrent_init{};
+  InitScheme recurrent_init{};
   double recurrent_gain{};
   std::optional<double> recurrent_init_scale;
   std::optional<double> spectral_radius;
@@ -155,7 +151,6 @@ std::string_view name_of(DataKind d);
 std::string_view name_of(Task t);
 std::string_view name_of(DType d);
 std::string_view name_of(ModelType m);
-std::string_view name_of(RecurrentScheme r);
 
 // A JSON value for an error message: its text (cut at 40 characters) and its type, e.g.
 // `"abc" (a string)`.

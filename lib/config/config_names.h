@@ -37,12 +37,13 @@ inline constexpr EnumNames<Activation, 6> kActivations{{{
     {Activation::sigmoid, "sigmoid"}, {Activation::tanh, "tanh"}, {Activation::relu, "relu"},
     {Activation::leaky_relu, "leaky_relu"}, {Activation::elu, "elu"},
     {Activation::identity, "identity"}}}};
-inline constexpr EnumNames<InitScheme, 10> kInits{{{
+inline constexpr EnumNames<InitScheme, 11> kInits{{{
     {InitScheme::xavier_uniform, "xavier_uniform"}, {InitScheme::xavier_normal, "xavier_normal"},
     {InitScheme::he_uniform, "he_uniform"}, {InitScheme::he_normal, "he_normal"},
     {InitScheme::lecun_uniform, "lecun_uniform"}, {InitScheme::lecun_normal, "lecun_normal"},
     {InitScheme::orthogonal, "orthogonal"}, {InitScheme::standard, "standard"},
-    {InitScheme::normal, "normal"}, {InitScheme::uniform, "uniform"}}}};
+    {InitScheme::normal, "normal"}, {InitScheme::uniform, "uniform"},
+    {InitScheme::identity, "identity"}}}};  // model.recurrent_init only
 inline constexpr EnumNames<Output, 3> kOutputs{{{
     {Output::sigmoid, "sigmoid"}, {Output::softmax, "softmax"}, {Output::linear, "linear"}}}};
 inline constexpr EnumNames<OptimizerKind, 4> kOptimizers{{{
@@ -53,13 +54,6 @@ inline constexpr EnumNames<DataKind, 11> kDataKinds{{{
     {DataKind::spirals, "spirals"}, {DataKind::blobs, "blobs"}, {DataKind::sine, "sine"},
     {DataKind::csv, "csv"}, {DataKind::adding, "adding"}, {DataKind::copy, "copy"},
     {DataKind::temporal_order, "temporal_order"}, {DataKind::text, "text"}}}};
-inline constexpr EnumNames<RecurrentScheme, 11> kRecurrentSchemes{{{
-    {RecurrentScheme::xavier_uniform, "xavier_uniform"},
-    {RecurrentScheme::xavier_normal, "xavier_normal"}, {RecurrentScheme::he_uniform, "he_uniform"},
-    {RecurrentScheme::he_normal, "he_normal"}, {RecurrentScheme::lecun_uniform, "lecun_uniform"},
-    {RecurrentScheme::lecun_normal, "lecun_normal"}, {RecurrentScheme::orthogonal, "orthogonal"},
-    {RecurrentScheme::standard, "standard"}, {RecurrentScheme::normal, "normal"},
-    {RecurrentScheme::uniform, "uniform"}, {RecurrentScheme::identity, "identity"}}}};
 inline constexpr EnumNames<Task, 2> kTasks{{{
     {Task::classification, "classification"}, {Task::regression, "regression"}}}};
 inline constexpr EnumNames<DType, 2> kDTypes{{{{DType::float32, "float32"}, {DType::float64, "float64"}}}};
@@ -75,7 +69,6 @@ constexpr const auto& enum_names(InitScheme) { return kInits; }
 constexpr const auto& enum_names(Output) { return kOutputs; }
 constexpr const auto& enum_names(OptimizerKind) { return kOptimizers; }
 constexpr const auto& enum_names(DataKind) { return kDataKinds; }
-constexpr const auto& enum_names(RecurrentScheme) { return kRecurrentSchemes; }
 constexpr const auto& enum_names(Task) { return kTasks; }
 
 }  // namespace nnlab

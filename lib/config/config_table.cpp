@@ -74,6 +74,11 @@ std::vector<std::string> names(const EnumNames<E, N>& table, bool with_auto = fa
   return all;
 }
 
+std::vector<std::string> without(std::vector<std::string> all, const std::string& name) {
+  all.erase(std::remove(all.begin(), all.end(), name), all.end());
+  return all;
+}
+
 const std::vector<std::string> kRecurrent{"rnn", "lstm", "gru"};
 const std::vector<std::string> kSequenceTasks{"adding", "copy", "temporal_order", "text"};
 const std::vector<std::pair<std::string, std::string>> kInitAliases{
@@ -224,7 +229,7 @@ std::vector<KeySpec> make_config_keys() {
                .doc = "elu's alpha: a(e^z - 1) for z < 0",
                .field = at(&Config::model, &ModelConfig::elu_alpha)});
   k.push_back({.path = "model.init", .type = KeyType::choice, .fallback = "auto",
-               .choices = names(kInits, true), .aliases = kInitAliases,
+               .choices = without(names(kInits, true), "identity"), .aliases = kInitAliases,
                .doc = "how every W is drawn; auto: he_normal for relu, leaky_relu and elu, else "
                       "xavier_normal",
                .resolve = [](Config& c) {
@@ -257,7 +262,7 @@ std::vector<KeySpec> make_config_keys() {
                .doc = "batch-normalise z(l) of every hidden layer before the activation",
                .field = at(&Config::model, &ModelConfig::batch_norm)});
   k.push_back({.path = "model.recurrent_init", .type = KeyType::choice, .fallback = "orthogonal",
-               .choices = names(kRecurrentSchemes), .aliases = kInitAliases,
+               .choices = names(kInits), .aliases = kInitAliases,
                .when = {{{"model.type", kRecurrent}}},
                .doc = "each gate's (H, H) block of W_hh (identity: the IRNN); init sets W_ih",
                .field = at(&Config::model, &ModelConfig::recurrent_init)});

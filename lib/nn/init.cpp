@@ -61,6 +61,10 @@ void init_weights_as(Mat<T>& w, const InitSpec& spec, Rng& rng) {
       break;
     case InitScheme::normal: fill_normal(w, g * spec.scale, rng); break;
     case InitScheme::uniform: fill_uniform(w, g * spec.scale, rng); break;
+    case InitScheme::identity:  // no draw: gain * I (ones on the diagonal of a rectangle)
+      w.setIdentity();
+      w *= static_cast<T>(g);
+      break;
   }
 }
 

@@ -149,7 +149,8 @@ std::optional<double> weight_variance_scale(const InitSpec& init, int fan_in, in
     case InitScheme::standard: variance = 1.0 / (3.0 * fi); break;  // U(-a, a): a^2 / 3
     case InitScheme::normal: variance = init.scale * init.scale; break;
     case InitScheme::uniform: variance = init.scale * init.scale / 3.0; break;
-    case InitScheme::orthogonal: return std::nullopt;
+    case InitScheme::orthogonal:
+    case InitScheme::identity: return std::nullopt;
   }
   return g2 * variance * fi;
 }

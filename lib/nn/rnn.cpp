@@ -38,19 +38,11 @@ RecurrentInit recurrent_init_spec(const ModelConfig& config) {
                 config.init_scale.value_or(0)};
   init.recurrent.gain = config.recurrent_gain;
   init.recurrent.scale = config.recurrent_init_scale.value_or(0);
-  switch (config.recurrent_init) {
-    case RecurrentScheme::xavier_uniform: init.recurrent.scheme = InitScheme::xavier_uniform; break;
-    case RecurrentScheme::xavier_normal: init.recurrent.scheme = InitScheme::xavier_normal; break;
-    case RecurrentScheme::he_uniform: init.recurrent.scheme = InitScheme::he_uniform; break;
-    case RecurrentScheme::he_normal: init.recurrent.scheme = InitScheme::he_normal; break;
-    case RecurrentScheme::lecun_uniform: init.recurrent.scheme = InitScheme::lecun_uniform; break;
-    case RecurrentScheme::lecun_normal: init.recurrent.scheme = InitScheme::lecun_normal; break;
-    case RecurrentScheme::orthogonal: init.recurrent.scheme = InitScheme::orthogonal; break;
-    case RecurrentScheme::standard: init.recurrent.scheme = InitScheme::standard; break;
-    case RecurrentScheme::normal: init.recurrent.scheme = InitScheme::normal; break;
-    case RecurrentScheme::uniform: init.recurrent.scheme = InitScheme::uniform; break;
-    case RecurrentScheme::identity: init.recurrent_identity = true; break;
-  }
+  // identity: each W_hh block = gain * I, drawn by the layer (rnn_layers.h), not by init.
+  if (config.recurrent_init == InitScheme::identity)
+    init.recurrent_identity = true;
+  else
+    init.recurrent.scheme = config.recurrent_init;
   init.spectral_radius = config.spectral_radius.value_or(0);
   init.bias_init = config.bias_init;
   init.forget_bias = config.type == ModelType::lstm ? config.forget_bias : 0.0;

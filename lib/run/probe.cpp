@@ -351,7 +351,7 @@ class Prober {
     double factor = 0;
     std::string quantity;
     if (net->spec().cell == ModelType::rnn) {
-      const bool orthogonal = c.model.recurrent_init == RecurrentScheme::orthogonal;
+      const bool orthogonal = c.model.recurrent_init == InitScheme::orthogonal;
       if (net->spec().activation.kind != Activation::identity || !orthogonal || !c.model.weights.empty())
         return no_theory("theory only for a linear rnn (identity activation) with W_hh = rho * orthogonal");
       factor = c.model.spectral_radius.value_or(c.model.recurrent_gain);
