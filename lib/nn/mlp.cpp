@@ -6,6 +6,7 @@
 
 #include "base/blas.h"
 #include "base/errors.h"
+#include "base/per_size.h"
 #include "nn/init.h"
 #include "base/transpose.h"
 
@@ -101,37 +102,37 @@ void Mlp<T>::initialize(const InitSpec& init, double bias_init, Rng& rng) {
 
 template <typename T>
 typename Mlp<T>::Workspace& Mlp<T>::workspace(int batch_size) {
-  for (auto& w : workspaces_)
-    if (w->batch == batch_size) return *w;
-  auto w = std::make_unique<Workspace>();
-  w->batch = batch_size;
-  const std::size_t hidden = spec_.widths.size();
-  for (auto* v : {&w->z, &w->u, &w->h, &w->a, &w->zhat, &w->da, &w->dz, &w->du}) v->resize(hidden);
-  for (auto* v : {&w->inv_std, &w->mean, &w->var}) v->resize(hidden);
-  w->da_set.resize(hidden);
-  for (std::size_t l = 0; l < hidden; ++l) {
-    const int n = spec_.widths[l];
-    for (auto* v : {&w->z, &w->h, &w->da, &w->dz}) (*v)[l].resize(n, batch_size);
-    if (spec_.batch_norm) {
-      w->u[l].resize(n, batch_size);
-      w->zhat[l].resize(n, batch_size);
-      w->du[l].resize(n, batch_size);
-      w->inv_std[l].resize(n);
+  const auto batch_of = [](const Workspace& w) { return w.batch; };
+  return kept_for_size(workspaces_, batch_size, batch_of, [&] {
+    auto w = std::make_unique<Workspace>();
+    w->batch = batch_size;
+    const std::size_t hidden = spec_.widths.size();
+    for (auto* v : {&w->z, &w->u, &w->h, &w->a, &w->zhat, &w->da, &w->dz, &w->du}) v->resize(hidden);
+    for (auto* v : {&w->inv_std, &w->mean, &w->var}) v->resize(hidden);
+    w->da_set.resize(hidden);
+    for (std::size_t l = 0; l < hidden; ++l) {
+      const int n = spec_.widths[l];
+      for (auto* v : {&w->z, &w->h, &w->da, &w->dz}) (*v)[l].resize(n, batch_size);
+      if (spec_.batch_norm) {
+        w->u[l].resize(n, batch_size);
+        w->zhat[l].resize(n, batch_size);
+        w->du[l].resize(n, batch_size);
+        w->inv_std[l].resize(n);
+      }
+      if (index_[l].skip >= 0) w->a[l].resize(n, batch_size);
     }
-    if (index_[l].skip >= 0) w->a[l].resize(n, batch_size);
-  }
-  w->W_t.resize(hidden + 1);
-  for (std::size_t l = 1; l <= hidden; ++l) {  // layer 0's input gradient is never needed
-    const Mat<T>& W = params_[index_[l].W].value;
-    constexpr double kUnpackedProduct = 1 << 20;  // multiply-adds
-    if (static_cast<double>(W.size()) * batch_size <= kUnpackedProduct)
-      w->W_t[l].resize(W.cols(), W.rows());
-  }
-  w->logits.resize(spec_.outputs, batch_size);
-  w->dlogits.resize(spec_.outputs, batch_size);
-  w->out.resize(hidden + 1);
-  workspaces_.push_back(std::move(w));
-  return *workspaces_.back();
+    w->W_t.resize(hidden + 1);
+    for (std::size_t l = 1; l <= hidden; ++l) {  // layer 0's input gradient is never needed
+      const Mat<T>& W = params_[index_[l].W].value;
+      constexpr double kUnpackedProduct = 1 << 20;  // multiply-adds
+      if (static_cast<double>(W.size()) * batch_size <= kUnpackedProduct)
+        w->W_t[l].resize(W.cols(), W.rows());
+    }
+    w->logits.resize(spec_.outputs, batch_size);
+    w->dlogits.resize(spec_.outputs, batch_size);
+    w->out.resize(hidden + 1);
+    return w;
+  });
 }
 
 template <typename T>

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "base/per_size.h"
 
 namespace nnlab {
 
@@ -47,15 +48,15 @@ class BatchCache {
 
  private:
   Batch<T>& of_size(const Samples<T>& set, int size) {
-    for (auto& b : batches_)
-      if (b->size() == size) return *b;
-    auto b = std::make_unique<Batch<T>>();
-    for (std::size_t t = 0; t < set.x.size(); ++t) {
-      b->x.emplace_back(set.x[t].rows(), size);
-      b->y.emplace_back(set.y[t].rows(), set.y[t].cols() > 0 ? size : 0);
-    }
-    batches_.push_back(std::move(b));
-    return *batches_.back();
+    const auto size_of = [](const Batch<T>& b) { return b.size(); };
+    return kept_for_size(batches_, size, size_of, [&] {
+      auto b = std::make_unique<Batch<T>>();
+      for (std::size_t t = 0; t < set.x.size(); ++t) {
+        b->x.emplace_back(set.x[t].rows(), size);
+        b->y.emplace_back(set.y[t].rows(), set.y[t].cols() > 0 ? size : 0);
+      }
+      return b;
+    });
   }
   std::vector<std::unique_ptr<Batch<T>>> batches_;
 };
