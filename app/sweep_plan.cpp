@@ -4,17 +4,9 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "base/files.h"
+
 namespace nnlab {
-
-namespace {
-
-bool has_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
-}
-
-}  // namespace
 
 std::vector<std::string> train_arguments(const SweepSpec& spec, const SweepRun& run, bool force) {
   std::vector<std::string> args{"train", spec.base.string()};

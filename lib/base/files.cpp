@@ -14,14 +14,19 @@ namespace nnlab {
 
 namespace fs = std::filesystem;
 
+bool has_control(std::string_view text) {
+  for (const char c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
 std::optional<std::string> path_component_problem(std::string_view name) {
   if (name.empty()) return "must not be empty";
   if (name == "." || name == "..") return "must not be \".\" or \"..\" (it names a directory)";
   if (name.size() > 200) return "must be at most 200 bytes long (it names a directory)";
-  for (const unsigned char c : name) {
-    if (c == '/') return "must not contain '/' (it names one directory, not a path)";
-    if (c < 0x20 || c == 0x7f) return "must not contain control characters (it names a directory)";
-  }
+  if (name.find('/') != std::string_view::npos)
+    return "must not contain '/' (it names one directory, not a path)";
+  if (has_control(name)) return "must not contain control characters (it names a directory)";
   return std::nullopt;
 }
 

@@ -9,6 +9,10 @@
 
 namespace nnlab {
 
+// True when `text` holds a control character (below 0x20, or DEL): a newline in a path or a
+// key would break a line of --list output, a log line or a shell command.
+bool has_control(std::string_view text);
+
 // Why `name` cannot be one component of a path (a run or sweep directory's name), or nullopt:
 // empty, ".", "..", a '/', a control character, or longer than 200 bytes.
 std::optional<std::string> path_component_problem(std::string_view name);

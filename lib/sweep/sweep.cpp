@@ -35,12 +35,6 @@ json plain(const ordered_json& v) { return json(v); }  // nlohmann converts betw
 
 std::string show(const ordered_json& v) { return describe_json(plain(v)); }
 
-bool has_control(std::string_view text) {
-  return std::any_of(text.begin(), text.end(), [](char c) {
-    return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-  });
-}
-
 // A key of a "--set": dotted segments, none empty, no '='.
 std::optional<std::string> key_problem(const std::string& key) {
   if (key.empty()) return "empty key";
