@@ -179,7 +179,6 @@ GradNormFigures grad_norm_figures(const fs::path& csv, int window) {
   const std::size_t k = static_cast<std::size_t>(std::max(window, 1));
 
   GradNormFigures figures;
-  Mean first_w, first_delta, top_w, top_delta;
   std::vector<StepFigures> head;  // the first k steps
   std::deque<StepFigures> tail;   // the last k steps
   StepFigures current;
