@@ -56,7 +56,7 @@ TEST_CASE("mean-field expectations") {
     auto integrate = [](auto f, double m, double s) {
       double total = 0;
       const double kink = std::clamp(-m / s, -12.0, 12.0);
-      for (const auto [a, b] : {std::pair{-12.0, kink}, std::pair{kink, 12.0}}) {
+      for (const auto& [a, b] : {std::pair{-12.0, kink}, std::pair{kink, 12.0}}) {
         const int n = 200000;
         const double h = (b - a) / n;
         for (int i = 0; i < n; ++i) {
