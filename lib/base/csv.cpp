@@ -142,6 +142,13 @@ void CsvWriter::end_row() {
   row_started_ = false;
 }
 
+std::string csv_quote(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 std::size_t write_piece(std::string_view rows, std::uint64_t offset) {
   const std::size_t room = kFilePage - static_cast<std::size_t>(offset % kFilePage);
   if (rows.size() <= room) return rows.size();

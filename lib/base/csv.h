@@ -14,6 +14,9 @@
 
 namespace nnlab {
 
+// A CSV field: as is when plain, else double-quoted with quotes doubled (RFC 4180).
+std::string csv_quote(std::string_view text);
+
 // Appends x in shortest round-trip form (float keeps float's shortest form: 0.1f -> "0.1").
 void append_number(std::string& out, double x);
 void append_number(std::string& out, float x);

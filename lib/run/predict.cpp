@@ -162,14 +162,6 @@ Predictions predict_as(const Config& config, const PredictRequest& request) {
   return p;
 }
 
-// A CSV field: as is when plain, else double-quoted with quotes doubled (RFC 4180).
-std::string csv_text(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 }  // namespace
 
 Predictions predict_run(const fs::path& run_dir, const PredictRequest& request) {
@@ -183,7 +175,7 @@ std::string predictions_csv(const Predictions& p) {
   const bool several = p.splits.size() > 1;
   const bool targets = !p.splits.empty() && p.splits.front().y.size() > 0;
   std::string out;
-  for (const auto& name : p.feature_names) out += csv_text(name) + ",";
+  for (const auto& name : p.feature_names) out += csv_quote(name) + ",";
   if (several) out += "split,";
   const Eigen::Index values = p.splits.empty() ? 0 : p.splits.front().outputs.rows();
   if (targets) {
@@ -225,7 +217,7 @@ std::string predictions_csv(const Predictions& p) {
         out += ",";
         out += std::to_string(c);
         out += ",";
-        out += csv_text(c < static_cast<int>(p.class_names.size())
+        out += csv_quote(c < static_cast<int>(p.class_names.size())
                             ? p.class_names[static_cast<std::size_t>(c)]
                             : std::to_string(c));
       }

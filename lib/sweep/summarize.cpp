@@ -152,13 +152,6 @@ std::string field_of(const json& object, const char* key) {
   return it == object.end() ? std::string() : value_text(*it);
 }
 
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 }  // namespace
 
 GradNormFigures grad_norm_figures(const fs::path& csv, int window) {
@@ -391,7 +384,7 @@ std::string to_csv(const SummaryTable& table) {
   auto add_row = [&](const std::vector<std::string>& fields) {
     for (std::size_t i = 0; i < fields.size(); ++i) {
       if (i > 0) out += ',';
-      out += csv_field(fields[i]);
+      out += csv_quote(fields[i]);
     }
     out += '\n';
   };
