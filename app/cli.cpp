@@ -7,6 +7,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 

@@ -2,6 +2,7 @@
 // error with its exact path and message, all problems reported at once), the resolved-config
 // writer and its round trip, --set overrides, reading config files and the typo suggestions.
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <algorithm>

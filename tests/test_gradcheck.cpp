@@ -2,6 +2,7 @@
 // (deep sigmoid nets and shrunken recurrent configs included), and a gradient broken on purpose
 // through the test seam fails on exactly its row.
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 
 #include <filesystem>
 #include <sstream>

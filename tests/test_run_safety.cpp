@@ -2,6 +2,7 @@
 // and check, and a CSV writer after a failed write. End-to-end cases (concurrent processes, a
 // full disk, forged checkpoints) are in tests/cli/test_hardening_runs.sh.
 #include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <fstream>

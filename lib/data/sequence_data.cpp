@@ -27,8 +27,6 @@ namespace nnlab {
 
 namespace {
 
-constexpr double kPi = std::numbers::pi;
-
 // An empty split of `steps` steps: x[t] is (features, n) zeros; y[t] is (rows, n) at the steps
 // in `targeted`, (rows, 0) elsewhere.
 SequenceSplit empty_split(int steps, int features, int rows, int n,
@@ -198,7 +196,7 @@ void make_sine(const SequenceDataConfig& config, Rng& rng, SequenceDataset& d) {
     SequenceSplit& s = *split = empty_split(steps, 1, 1, n, every);
     for (int i = 0; i < n; ++i) {
       const double omega = rng.uniform(0.1, 0.5);
-      const double phi = rng.uniform(0.0, 2.0 * kPi);
+      const double phi = rng.uniform(0.0, 2.0 * std::numbers::pi);
       for (int t = 0; t < steps; ++t) {
         const auto step = static_cast<std::size_t>(t);
         const double current = std::sin(omega * t + phi);

@@ -58,7 +58,7 @@ const char* kind_name(LabMeasure::Kind kind) {
 }
 
 // Collects every problem of a lab file with its JSON path.
-class Reader {
+class LabReader {
  public:
   std::vector<ConfigIssue> issues;
   void issue(std::string path, std::string message) {
@@ -118,7 +118,7 @@ class Reader {
   }
 };
 
-LabMeasure read_measure(Reader& r, const ordered_json& v, const std::string& path) {
+LabMeasure read_measure(LabReader& r, const ordered_json& v, const std::string& path) {
   LabMeasure m;
   if (!v.is_object()) {
     r.issue(path, "expected an object {\"kind\": ..., ...}, got " + show(v));
@@ -138,7 +138,7 @@ LabMeasure read_measure(Reader& r, const ordered_json& v, const std::string& pat
   if (!found) {
     std::string message = "unknown kind \"" + kind + "\"";
     if (auto guess = closest_match(kind, names)) message += " (did you mean \"" + *guess + "\"?)";
-    r.issue(Reader::join(path, "kind"), message);
+    r.issue(LabReader::join(path, "kind"), message);
   }
   if (auto param = r.text(v, path, "param", false); !param.empty()) m.param = param;
   r.integer(v, path, "step", m.step, 1, 1'000'000'000'000LL);
@@ -147,7 +147,7 @@ LabMeasure read_measure(Reader& r, const ordered_json& v, const std::string& pat
     if (!layers->is_array() || layers->size() != 2 || !(*layers)[0].is_number_integer() ||
         !(*layers)[1].is_number_integer() || (*layers)[0].get<long long>() == 0 ||
         (*layers)[1].get<long long>() == 0)
-      r.issue(Reader::join(path, "layers"),
+      r.issue(LabReader::join(path, "layers"),
               "expected [from, to]: non-zero layer numbers (negative counts from the output "
               "layer, -1), got " + show(*layers));
     else {
@@ -163,13 +163,13 @@ LabMeasure read_measure(Reader& r, const ordered_json& v, const std::string& pat
   m.relative_to = r.text(v, path, "relative_to", false);
   if (m.kind == LabMeasure::Kind::activation_memory) {
     if (!m.relative_to.empty() && m.relative_to != "full_bptt")
-      r.issue(Reader::join(path, "relative_to"),
+      r.issue(LabReader::join(path, "relative_to"),
               "expected \"full_bptt\" for kind \"activation_memory\", got \"" + m.relative_to + "\"");
   } else if (!m.relative_to.empty() && m.kind != LabMeasure::Kind::final) {
-    r.issue(Reader::join(path, "relative_to"),
+    r.issue(LabReader::join(path, "relative_to"),
             "applies only to kinds \"final\" and \"activation_memory\"");
   } else if (!m.relative_to.empty() && m.relative_to != "baseline" && m.relative_to != "initial") {
-    r.issue(Reader::join(path, "relative_to"),
+    r.issue(LabReader::join(path, "relative_to"),
             "expected \"baseline\" or \"initial\", got \"" + m.relative_to + "\"");
   }
   if (m.layer == 0 || m.over == 0 || m.t == 0 || m.over_t == 0)
@@ -178,7 +178,7 @@ LabMeasure read_measure(Reader& r, const ordered_json& v, const std::string& pat
 }
 
 // A prediction's bounds: at most one of value (with tolerance), at_most, at_least.
-void read_bounds(Reader& r, const ordered_json& v, const std::string& path, std::optional<double>& value,
+void read_bounds(LabReader& r, const ordered_json& v, const std::string& path, std::optional<double>& value,
                  std::optional<double>& tolerance, std::optional<double>& at_most,
                  std::optional<double>& at_least) {
   value = r.number(v, path, "value");
@@ -190,12 +190,12 @@ void read_bounds(Reader& r, const ordered_json& v, const std::string& path, std:
     r.issue(path, "give at most one of \"value\" (with \"tolerance\"), \"at_most\", \"at_least\" "
                   "(none: a measurement only reported)");
   if (forms <= 1 && value.has_value() != tolerance.has_value())
-    r.issue(Reader::join(path, "tolerance"), "\"value\" and \"tolerance\" go together");
+    r.issue(LabReader::join(path, "tolerance"), "\"value\" and \"tolerance\" go together");
   if (tolerance && !(*tolerance >= 0))
-    r.issue(Reader::join(path, "tolerance"), "expected a number >= 0");
+    r.issue(LabReader::join(path, "tolerance"), "expected a number >= 0");
 }
 
-LabPrediction read_prediction(Reader& r, const ordered_json& v, const std::string& path) {
+LabPrediction read_prediction(LabReader& r, const ordered_json& v, const std::string& path) {
   LabPrediction p;
   if (!v.is_object()) {
     r.issue(path, "expected an object, got " + show(v));
@@ -206,25 +206,25 @@ LabPrediction read_prediction(Reader& r, const ordered_json& v, const std::strin
   p.text = r.text(v, path, "text", true);
   if (const ordered_json* where = r.find(v, "where")) {
     if (!where->is_object())
-      r.issue(Reader::join(path, "where"), "expected an object {\"key.path\": value}, got " + show(*where));
+      r.issue(LabReader::join(path, "where"), "expected an object {\"key.path\": value}, got " + show(*where));
     else
       for (const auto& [key, value] : where->items()) p.where.emplace_back(key, plain(value));
   }
   if (const ordered_json* versus = r.find(v, "versus")) {
     if (!versus->is_object() || versus->empty())
-      r.issue(Reader::join(path, "versus"),
+      r.issue(LabReader::join(path, "versus"),
               "expected a non-empty object {\"key.path\": value} naming the group compared with, got " +
                   show(*versus));
     else
       for (const auto& [key, value] : versus->items()) p.versus.emplace_back(key, plain(value));
   }
   if (const ordered_json* m = r.find(v, "measure"))
-    p.measure = read_measure(r, *m, Reader::join(path, "measure"));
+    p.measure = read_measure(r, *m, LabReader::join(path, "measure"));
   else
-    r.issue(Reader::join(path, "measure"), "required: what is measured in each run");
+    r.issue(LabReader::join(path, "measure"), "required: what is measured in each run");
   read_bounds(r, v, path, p.value, p.tolerance, p.at_most, p.at_least);
   if (const ordered_json* quick = r.find(v, "quick")) {
-    const std::string qpath = Reader::join(path, "quick");
+    const std::string qpath = LabReader::join(path, "quick");
     if (!quick->is_object()) {
       r.issue(qpath, "expected an object {\"value\", \"tolerance\"} or {\"at_most\"} or {\"at_least\"}, got " + show(*quick));
     } else {
@@ -236,7 +236,7 @@ LabPrediction read_prediction(Reader& r, const ordered_json& v, const std::strin
   return p;
 }
 
-LabFigure read_figure(Reader& r, const ordered_json& v, const std::string& path) {
+LabFigure read_figure(LabReader& r, const ordered_json& v, const std::string& path) {
   LabFigure f;
   if (!v.is_object()) {
     r.issue(path, "expected an object {\"file\", \"caption\", \"plot\"}, got " + show(v));
@@ -245,12 +245,12 @@ LabFigure read_figure(Reader& r, const ordered_json& v, const std::string& path)
   r.known_keys(v, path, {"file", "caption", "plot"});
   f.file = r.text(v, path, "file", true);
   if (!f.file.empty() && (f.file.find('/') != std::string::npos || !f.file.ends_with(".png")))
-    r.issue(Reader::join(path, "file"), "expected a file name ending in .png (no '/'), got \"" + f.file + "\"");
+    r.issue(LabReader::join(path, "file"), "expected a file name ending in .png (no '/'), got \"" + f.file + "\"");
   f.caption = r.text(v, path, "caption", false);
   const ordered_json* plot = r.find(v, "plot");
   if (plot == nullptr || !plot->is_array() || plot->empty() ||
       !std::all_of(plot->begin(), plot->end(), [](const auto& a) { return a.is_string(); }))
-    r.issue(Reader::join(path, "plot"),
+    r.issue(LabReader::join(path, "plot"),
             "expected a non-empty list of plot_grad_norms.py arguments (strings), got " +
                 (plot ? show(*plot) : std::string("nothing")));
   else
@@ -454,7 +454,7 @@ std::string LabMeasure::describe() const {
 }
 
 Lab parse_lab(const ordered_json& doc, const fs::path& file) {
-  Reader r;
+  LabReader r;
   Lab lab;
   lab.file = fs::absolute(file).lexically_normal();
   if (!doc.is_object()) throw ConfigError("", file.string() + ": expected a JSON object");

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "base/errors.h"
 #include "base/files.h"
 #include "base/hash.h"

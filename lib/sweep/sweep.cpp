@@ -130,7 +130,7 @@ std::string last_label(const std::string& key) {
   return label;
 }
 
-std::string value_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
+std::string label_text(const json& v) { return v.is_string() ? v.get<std::string>() : v.dump(); }
 
 std::string sanitize(std::string_view text) {
   std::string out(text);
@@ -410,7 +410,7 @@ std::string run_name(const SweepRun& run, const std::vector<std::string>& keys,
   for (const auto& o : run.overrides) {
     const auto it = std::find(keys.begin(), keys.end(), o.key);
     add(it == keys.end() ? o.key : labels[static_cast<std::size_t>(it - keys.begin())],
-        value_text(o.value));
+        label_text(o.value));
   }
   if (run.seed) add("seed", std::to_string(*run.seed));
   if (name.empty()) name = "base";
