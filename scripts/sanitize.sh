@@ -14,7 +14,7 @@ B=${SAN_BUILD_DIR:-build-asan}
 start=$(date +%s)
 CC=clang CXX=clang++ cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DNNLAB_FUZZ=ON -DNNLAB_NATIVE=OFF \
-  -DNNLAB_BUILD_BENCH=OFF >&2
+  -DNNLAB_BUILD_BENCH=OFF -DNNLAB_UNITY=OFF >&2  # every file compiled on its own (CMakeLists.txt)
 # Everything but bench/: nnlab, nnlab_tests, the fuzz targets, and the completions and man page
 # that the install check of cli.test_config_table installs.
 cmake --build "$B" -j "$(nproc)" >&2

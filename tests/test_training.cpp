@@ -333,6 +333,37 @@ TEST_CASE("same config and seed give byte-identical files; another seed differs"
   }
 }
 
+TEST_CASE("log.every changes no number of training, for every optimizer and dtype") {
+  // A logged step takes ||dW|| inside the optimizer by another code path (optimizer.cpp); the
+  // weights it makes must be the ones an unlogged step makes, bit for bit.
+  for (const char* optimizer : {"sgd", "momentum", "nesterov", "adam"})
+    for (const char* dtype : {"float32", "float64"})
+      for (const double weight_decay : {0.0, 1e-3}) {
+        CAPTURE(optimizer);
+        CAPTURE(dtype);
+        CAPTURE(weight_decay);
+        const auto doc = [&](int every) {
+          return json{{"seed", 5}, {"dtype", dtype},
+                      {"data", {{"type", "moons"}, {"train_size", 64}, {"test_size", 0}}},
+                      {"model", {{"depth", 3}, {"width", 8}}},
+                      {"train", {{"epochs", 3}, {"batch_size", 16}, {"optimizer", optimizer},
+                                 {"lr", 0.1}, {"clip_threshold", 0.5},
+                                 {"weight_decay", weight_decay}}},
+                      {"log", {{"every", every}}}};
+        };
+        const fs::path a = fresh_dir("every_1"), b = fresh_dir("every_3");
+        if (std::string(dtype) == "float32") {
+          run_into<float>(parse(doc(1)), a);
+          run_into<float>(parse(doc(3)), b);
+        } else {
+          run_into<double>(parse(doc(1)), a);
+          run_into<double>(parse(doc(3)), b);
+        }
+        CHECK(slurp(a / "metrics.csv") == slurp(b / "metrics.csv"));
+        CHECK(slurp(a / "weights.json") == slurp(b / "weights.json"));
+      }
+}
+
 TEST_CASE("CSV schemas and number formatting") {
   SUBCASE("shortest round trip, pandas-readable non-finite values") {
     std::string s;

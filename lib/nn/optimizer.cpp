@@ -58,8 +58,9 @@ void Optimizer<T>::step(std::vector<Param<T>>& params, T grad_scale,
         value -= lr * (grad_scale * params[i].grad);
         continue;
       }
-      // The same operations as the line above, one at a time (no fused multiply-add: GCC in
-      // ISO mode and clang do not contract across statements), and the update as made.
+      // The same operations as the line above, one at a time, and the update as made. That
+      // both give the same weights (GCC may fuse a multiply and an add into one FMA at -O2 and
+      // above, in either path) is tested: tests/test_training.cpp, "log.every changes no number".
       T* __restrict v = value.data();
       const T* __restrict g = params[i].grad.data();
       T* __restrict d = diff.data();

@@ -44,8 +44,9 @@ RunLogger<T>::RunLogger(const std::filesystem::path& dir, Files files, const Fil
           std::string(f.header) + (time_file && files.cell_norms ? ",cell_grad_norm" : "");
       files_.push_back(std::make_unique<CsvWriter>(dir / f.name, header));
     } else {
+      const char* name = f.name;  // not f: GCC warns of a file-local type in a closure (unity)
       auto it = std::find_if(resume_at->begin(), resume_at->end(),
-                             [&](const auto& entry) { return entry.first == f.name; });
+                             [name](const auto& entry) { return entry.first == name; });
       if (it == resume_at->end())
         throw IoError(std::string("the checkpoint records no size for ") + f.name);
       files_.push_back(std::make_unique<CsvWriter>(dir / f.name, it->second));
