@@ -145,8 +145,12 @@ void CsvWriter::end_row() {
 std::string csv_quote(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
   std::string out = "\"";
-  for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';  // a quote is doubled
+    out += c;
+  }
+  out += '"';
+  return out;
 }
 
 std::size_t write_piece(std::string_view rows, std::uint64_t offset) {

@@ -218,8 +218,8 @@ std::string predictions_csv(const Predictions& p) {
         out += std::to_string(c);
         out += ",";
         out += csv_quote(c < static_cast<int>(p.class_names.size())
-                            ? p.class_names[static_cast<std::size_t>(c)]
-                            : std::to_string(c));
+                             ? p.class_names[static_cast<std::size_t>(c)]
+                             : std::to_string(c));
       }
       out += "\n";
     }
