@@ -131,10 +131,10 @@ TEST_CASE("a broken backward fails gradcheck on the broken tensor's row") {
 }
 
 TEST_CASE("a failing tensor at a ReLU kink is checked again at a smaller step") {
-  // ReLU after batch norm over six samples (seed 6): at step 1e-5 some sample's pre-activation
-  // is within 2h of the kink, and gamma, beta of layers 1 and 2 were 4e-3..7e-2 off; at 1e-6
-  // the error is 1e-8. The rows say at which step they passed.
-  const json doc = {{"seed", 6},
+  // ReLU after batch norm over six samples (seed 994, the first of 2000 tried whose init puts a
+  // pre-activation within 2h of the kink at step 1e-5): layers.3.W fails at step 1e-5 and passes
+  // with 5e-10 at 1e-6. The rows say at which step they passed.
+  const json doc = {{"seed", 994},
                     {"data", {{"type", "sine"}, {"train_size", 6}, {"test_size", 0}, {"noise", 0.1}}},
                     {"model", {{"depth", 3}, {"width", json::array({3, 3, 3})},
                                {"activation", "relu"}, {"init", "he_normal"}, {"skip", 1},

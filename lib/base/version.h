@@ -5,7 +5,7 @@
 
 namespace nnlab {
 
-extern const char* const kVersion;  // "0.1.0"
+extern const char* const kVersion;  // "0.2.0"
 extern const char* const kCommit;   // 12 hex digits, or "unknown" outside a git checkout
 
 }  // namespace nnlab

@@ -339,8 +339,8 @@ void save_checkpoint(const std::filesystem::path& path, const Checkpoint<T>& c) 
   w.scalar<std::uint64_t>(s.order.size());
   for (int i : s.order) w.scalar<std::int32_t>(i);
   for (std::uint64_t x : s.shuffle_rng.s) w.scalar(x);
-  w.scalar(s.shuffle_rng.spare_normal);
-  w.scalar<std::uint8_t>(s.shuffle_rng.has_spare);
+  w.scalar(0.0);  // reserved: the spare normal of the Box-Muller generator of 0.1
+  w.scalar<std::uint8_t>(0);
   w.matrices(s.hidden);
   w.scalar<std::int64_t>(s.optimizer.steps);
   w.matrices(s.optimizer.m);
@@ -379,8 +379,8 @@ Checkpoint<T> load_checkpoint(const std::filesystem::path& path) {
   s.order.resize(static_cast<std::size_t>(n));
   for (int& i : s.order) i = r.scalar<std::int32_t>();
   for (std::uint64_t& x : s.shuffle_rng.s) x = r.scalar<std::uint64_t>();
-  s.shuffle_rng.spare_normal = r.scalar<double>();
-  s.shuffle_rng.has_spare = r.scalar<std::uint8_t>() != 0;
+  r.scalar<double>();  // reserved (see save_checkpoint)
+  r.scalar<std::uint8_t>();
   s.hidden = r.matrices<T>();
   s.optimizer.steps = static_cast<long>(r.scalar<std::int64_t>());
   s.optimizer.m = r.matrices<T>();
