@@ -68,7 +68,12 @@ Ziggurat make_ziggurat() {
   return z;
 }
 
-const Ziggurat kZiggurat = make_ziggurat();
+// Built on first use (thread-safe), so that an Rng drawn from in another file's static
+// initialiser cannot meet an empty table.
+const Ziggurat& ziggurat() {
+  static const Ziggurat z = make_ziggurat();
+  return z;
+}
 }  // namespace
 
 Rng::Rng(std::uint64_t seed) {
@@ -102,7 +107,7 @@ double signed_x(std::uint64_t r, double x) {
 // The 1.2% of draws outside a layer's rectangle: the wedge or the tail, then new draws until one
 // is accepted. Out of line, so that the fast path below stays small where it is inlined.
 [[gnu::noinline]] double normal_slow(Rng& rng, std::uint64_t r) {
-  const Ziggurat& z = kZiggurat;
+  const Ziggurat& z = ziggurat();
   for (;;) {
     const unsigned i = static_cast<unsigned>(r & 0xff);
     const std::uint64_t m = r >> 12;
@@ -128,21 +133,23 @@ double Rng::normal() {
   const std::uint64_t r = next_u64();
   const unsigned i = static_cast<unsigned>(r & 0xff);
   const std::uint64_t m = r >> 12;
-  if (m < kZiggurat.k[i]) return signed_x(r, static_cast<double>(m) * kZiggurat.w[i]);
+  const Ziggurat& z = ziggurat();
+  if (m < z.k[i]) return signed_x(r, static_cast<double>(m) * z.w[i]);
   return normal_slow(*this, r);
 }
 
 template <typename T>
 void Rng::normals(T* out, std::size_t n, double stddev) {
   // normal()'s fast path with the state in registers (written back only for the slow path).
+  const Ziggurat& t = ziggurat();
   std::uint64_t s[4] = {s_[0], s_[1], s_[2], s_[3]};
   for (std::size_t k = 0; k < n; ++k) {
     const std::uint64_t r = xoshiro_next(s);
     const unsigned i = static_cast<unsigned>(r & 0xff);
     const std::uint64_t m = r >> 12;
     double z;
-    if (m < kZiggurat.k[i]) [[likely]] {
-      z = signed_x(r, static_cast<double>(m) * kZiggurat.w[i]);
+    if (m < t.k[i]) [[likely]] {
+      z = signed_x(r, static_cast<double>(m) * t.w[i]);
     } else {
       for (int j = 0; j < 4; ++j) s_[j] = s[j];
       z = normal_slow(*this, r);
