@@ -3,7 +3,6 @@
 
 #include <bit>
 #include <cmath>
-#include <numbers>
 
 #include "base/hash.h"
 
