@@ -128,18 +128,9 @@ double signed_x(std::uint64_t r, double x) {
 
 }  // namespace
 
-double Rng::normal() {
-  const std::uint64_t r = next_u64();
-  const unsigned i = static_cast<unsigned>(r & 0xff);
-  const std::uint64_t m = r >> 12;
-  const Ziggurat& z = ziggurat();
-  if (m < z.k[i]) return signed_x(r, static_cast<double>(m) * z.w[i]);
-  return normal_slow(*this, r);
-}
-
 template <typename T>
 void Rng::normals(T* out, std::size_t n, double stddev) {
-  // normal()'s fast path with the state in registers (written back only for the slow path).
+  // The ziggurat's fast path with the state in registers (written back only for the slow path).
   const Ziggurat& t = ziggurat();
   std::uint64_t s[4] = {s_[0], s_[1], s_[2], s_[3]};
   for (std::size_t k = 0; k < n; ++k) {
@@ -160,6 +151,12 @@ void Rng::normals(T* out, std::size_t n, double stddev) {
 }
 template void Rng::normals(float*, std::size_t, double);
 template void Rng::normals(double*, std::size_t, double);
+
+double Rng::normal() {  // one draw of the same sequence (1.0 * z is z exactly)
+  double z;
+  normals(&z, 1, 1.0);
+  return z;
+}
 
 double Rng::normal(double mean, double stddev) { return mean + stddev * normal(); }
 
