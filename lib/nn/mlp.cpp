@@ -184,13 +184,14 @@ void Mlp<T>::forward(const Batch<T>& batch, StepRange, bool training) {
       // exactly the case this file is for.
       mean_and_std(w.h[l], s.act_mean, s.act_std);
       s.act_saturated = spec_.activation.saturated_fraction(*pre, w.h[l]);
-      s.z_sq_mean = static_cast<double>(w.z[l].squaredNorm()) / static_cast<double>(w.z[l].size());
+      if (this->collect_z_sq_)
+        s.z_sq_mean = static_cast<double>(w.z[l].squaredNorm()) / static_cast<double>(w.z[l].size());
     }
   }
   const LayerIndex& out = index_.back();
   w.logits.colwise() = params_[out.b].value.col(0);
   w.logits.noalias() += params_[out.W].value * *w.out[hidden];  // (outputs, B)
-  if (this->collect_stats_)
+  if (this->collect_z_sq_)
     this->layer_stats_[hidden].z_sq_mean =
         static_cast<double>(w.logits.squaredNorm()) / static_cast<double>(w.logits.size());
 }

@@ -52,7 +52,8 @@ struct LayerStats {
   double act_std = 0;        // population std of the same
   double act_saturated = 0;  // fraction with act'(z) < 5% of its maximum (see activation.h)
   double z_sq_mean = 0;      // mean of z(l)^2 over units and batch (MLP: before batch norm; the
-                             // output layer's logits too); mean-field theory's q(l)
+                             // output layer's logits too); mean-field theory's q(l). Only with
+                             // collect_stats(true, /*mean_field=*/true): no CSV of a run has it
   bool hidden = false;       // false for the output layer: no activation statistics
 };
 
@@ -71,7 +72,11 @@ class Model {
   virtual Mat<T>& doutput(int t) = 0;             // (outputs, B) dL/dlogits, written by the caller
   virtual void backward(const Batch<T>& batch, StepRange steps) = 0;
 
-  void collect_stats(bool on) { collect_stats_ = on; }
+  // mean_field: also z_sq_mean (nnlab probe), which a training run does not log.
+  void collect_stats(bool on, bool mean_field = false) {
+    collect_stats_ = on;
+    collect_z_sq_ = on && mean_field;
+  }
   const std::vector<LayerStats>& layer_stats() const { return layer_stats_; }
   // Recurrent models, after a backward with collect_stats on: [layer - 1][t - steps.begin] =
   // ||dL/dh_t||_F over the batch for every step of the chunk. Empty for an MLP.
@@ -87,6 +92,7 @@ class Model {
 
  protected:
   bool collect_stats_ = false;
+  bool collect_z_sq_ = false;
   std::vector<LayerStats> layer_stats_;
 
  private:

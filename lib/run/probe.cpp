@@ -203,7 +203,7 @@ class Prober {
       model.forward(w.batch, ranges_[static_cast<std::size_t>(k)], /*training=*/true);
     }
     const StepRange range = ranges_[static_cast<std::size_t>(target_chunk_)];
-    model.collect_stats(true);
+    model.collect_stats(true, /*mean_field=*/true);
     model.forward(w.batch, range, /*training=*/true);
     long count = 0;
     chunk_loss(model, base_->head, w.batch, range, true, count);
