@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <string>
 
 #include "base/csv.h"
@@ -116,6 +117,33 @@ TEST_CASE("feasibility: the estimate and the refusal name the key behind the lar
 TEST_CASE("csv writer: after a failed write, nothing more is written") {
   // /dev/full fails every write with ENOSPC.
   CHECK_THROWS_AS(CsvWriter("/dev/full", "a,b"), IoError);
+}
+
+TEST_CASE("csv writer: fields written in place, rows longer than its room, a row under way at a flush") {
+  const std::filesystem::path dir = test::fresh_dir("csv_fields");
+  std::string expected = "a,b,c\n";
+  const std::string long_text(300'000, 'y');  // more than the writer's 128 KiB of room
+  {
+    CsvWriter out(dir / "f.csv", "a,b,c");
+    // Integers around the one- and two-digit shortcuts, and far from them.
+    for (long long x : {0LL, 9LL, 10LL, 99LL, 100LL, -1LL, -10LL, 123456789012LL,
+                        std::numeric_limits<long long>::min()}) {
+      out.field(x).field(0.25f).empty().end_row();
+      expected += std::to_string(x) + ",0.25,\n";
+    }
+    out.field(std::string_view(long_text)).field(1.5).end_row();
+    expected += long_text + ",1.5\n";
+    out.field("half");  // a row under way: not written by a flush, kept for after it
+    out.flush();
+    std::ifstream mid(dir / "f.csv", std::ios::binary);
+    CHECK(std::string((std::istreambuf_iterator<char>(mid)), std::istreambuf_iterator<char>()) ==
+          expected);
+    out.field(7).end_row();
+    expected += "half,7\n";
+  }
+  std::ifstream in(dir / "f.csv", std::ios::binary);
+  CHECK(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()) ==
+        expected);
 }
 
 TEST_CASE("csv writer: each write stays within a page of the file, but for a row across a boundary") {

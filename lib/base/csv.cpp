@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -19,19 +20,35 @@ namespace {
 // never grows inside the step loop.
 constexpr std::size_t kReserve = std::size_t{1} << 17;
 
+// The longest number text: a double's shortest form is at most 24 characters, a long long 20.
+constexpr std::size_t kNumberRoom = 32;
+
+// Writes x at `out` (kNumberRoom characters of room) and returns the end.
+template <typename F>
+char* write_float(char* out, F x) {
+  if (std::isnan(x)) return std::copy_n("nan", 3, out);
+  if (std::isinf(x)) return x > 0 ? std::copy_n("inf", 3, out) : std::copy_n("-inf", 4, out);
+  return std::to_chars(out, out + kNumberRoom, x).ptr;
+}
+
+constexpr char kTwoDigits[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+    "8081828384858687888990919293949596979899";
+
+char* write_integer(char* out, long long x) {
+  if (x >= 0 && x < 10) {  // layer numbers, flags: most integers a logger writes
+    *out = static_cast<char>('0' + x);
+    return out + 1;
+  }
+  if (x >= 10 && x < 100) return std::copy_n(kTwoDigits + 2 * x, 2, out);
+  return std::to_chars(out, out + kNumberRoom, x).ptr;
+}
+
 template <typename F>
 void append_float(std::string& out, F x) {
-  if (std::isnan(x)) {
-    out += "nan";
-    return;
-  }
-  if (std::isinf(x)) {
-    out += x > 0 ? "inf" : "-inf";
-    return;
-  }
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-  out.append(buf, end);
+  char buf[kNumberRoom];
+  out.append(buf, write_float(buf, x));
 }
 }  // namespace
 
@@ -41,10 +58,10 @@ void append_number(std::string& out, float x) { append_float(out, x); }
 CsvWriter::CsvWriter(const std::filesystem::path& path, std::string_view header) : path_(path) {
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (fd_ < 0) throw IoError("cannot create " + path.string() + ": " + std::strerror(errno));
-  buffer_.reserve(kReserve);
-  buffer_.append(header);
-  buffer_ += '\n';
-  complete_ = buffer_.size();
+  buffer_.resize(std::max(kReserve, header.size() + 1));
+  std::copy(header.begin(), header.end(), buffer_.begin());
+  buffer_[header.size()] = '\n';
+  used_ = complete_ = header.size() + 1;
   flush();
 }
 
@@ -72,7 +89,7 @@ CsvWriter::CsvWriter(const std::filesystem::path& path, std::uint64_t keep_bytes
     throw IoError("cannot truncate " + path.string() + ": " + reason);
   }
   bytes_ = keep_bytes;
-  buffer_.reserve(kReserve);
+  buffer_.resize(kReserve);
 }
 
 void CsvWriter::roll_back(std::size_t written) {
@@ -80,11 +97,11 @@ void CsvWriter::roll_back(std::size_t written) {
   // and write nothing more. Rows already handed to the OS whole are kept.
   failed_ = true;
   if (written > 0)
-    if (const std::size_t newline = buffer_.rfind('\n', written - 1); newline != std::string::npos)
+    if (const std::size_t newline = std::string_view(buffer_).rfind('\n', written - 1);
+        newline != std::string::npos)
       bytes_ += newline + 1;
   [[maybe_unused]] const int ignored = ::ftruncate(fd_, static_cast<off_t>(bytes_));
-  buffer_.clear();
-  complete_ = 0;
+  used_ = complete_ = 0;
   row_started_ = false;
 }
 
@@ -100,45 +117,45 @@ CsvWriter::~CsvWriter() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-void CsvWriter::separator() {
-  if (row_started_) buffer_ += ',';
+char* CsvWriter::start_field(std::size_t room) {
+  if (used_ + room + 1 > buffer_.size()) buffer_.resize(std::max(2 * buffer_.size(), used_ + room + 1));
+  char* out = buffer_.data() + used_;
+  if (row_started_) *out++ = ',';
   row_started_ = true;
+  return out;
 }
 
+void CsvWriter::end_field(const char* end) { used_ = static_cast<std::size_t>(end - buffer_.data()); }
+
 CsvWriter& CsvWriter::field(double x) {
-  separator();
-  append_number(buffer_, x);
+  end_field(write_float(start_field(kNumberRoom), x));
   return *this;
 }
 
 CsvWriter& CsvWriter::field(float x) {
-  separator();
-  append_number(buffer_, x);
+  end_field(write_float(start_field(kNumberRoom), x));
   return *this;
 }
 
 CsvWriter& CsvWriter::field(long long x) {
-  separator();
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-  buffer_.append(buf, end);
+  end_field(write_integer(start_field(kNumberRoom), x));
   return *this;
 }
 
 CsvWriter& CsvWriter::field(std::string_view text) {
-  separator();
-  buffer_.append(text);
+  end_field(std::copy(text.begin(), text.end(), start_field(text.size())));
   return *this;
 }
 
 CsvWriter& CsvWriter::empty() {
-  separator();
+  end_field(start_field(0));
   return *this;
 }
 
 void CsvWriter::end_row() {
-  buffer_ += '\n';
-  complete_ = buffer_.size();
+  if (used_ + 1 > buffer_.size()) buffer_.resize(2 * buffer_.size());
+  buffer_[used_++] = '\n';
+  complete_ = used_;
   row_started_ = false;
 }
 
@@ -181,7 +198,9 @@ void CsvWriter::flush() {
     }
   }
   bytes_ += complete_;
-  buffer_.erase(0, complete_);
+  std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(complete_),  // a row under way
+            buffer_.begin() + static_cast<std::ptrdiff_t>(used_), buffer_.begin());
+  used_ -= complete_;
   complete_ = 0;
 }
 

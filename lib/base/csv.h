@@ -57,13 +57,19 @@ class CsvWriter {
   std::size_t pending() const { return complete_; }
 
  private:
-  void separator();
+  // Room for `room` characters after the separator: returns where the field's text goes.
+  char* start_field(std::size_t room);
+  void end_field(const char* end);  // the field's text ends at `end`
   void roll_back(std::size_t written);
   bool failed_ = false;  // a write failed: the file was cut to its last whole row
   std::filesystem::path path_;
   int fd_ = -1;
+  // Text is written in place into buffer_, whose size is its room (it grows only for rows longer
+  // than RunLogger's 64 KiB between flushes): used_ bytes hold rows, the first complete_ of
+  // them complete rows.
   std::string buffer_;
-  std::size_t complete_ = 0;  // bytes of buffer_ that form complete rows
+  std::size_t used_ = 0;
+  std::size_t complete_ = 0;
   bool row_started_ = false;
   std::uint64_t bytes_ = 0;
 };

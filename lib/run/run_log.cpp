@@ -2,6 +2,7 @@
 #include "run/run_log.h"
 
 #include <algorithm>
+#include <charconv>
 #include <string_view>
 
 #include "base/errors.h"
@@ -88,7 +89,7 @@ void RunLogger<T>::end_of_step() {
 template <typename T>
 void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
   const auto as_t = [](double x) { return static_cast<T>(x); };
-  metrics_->field(static_cast<long long>(info.step)).field(info.epoch).field(as_t(info.loss))
+  metrics_->field(step_text(static_cast<long long>(info.step))).field(info.epoch).field(as_t(info.loss))
       .field(as_t(info.grad_norm)).field(info.clipped ? 1 : 0)
       .field(as_t(info.grad_norm_clipped)).field(as_t(info.lr));
   metrics_->end_row();
@@ -96,7 +97,7 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
 
   const auto& params = model.params();
   const auto& stats = model.layer_stats();
-  const auto step = static_cast<long long>(info.step);
+  const std::string_view step = step_text(static_cast<long long>(info.step));
   // grad_norms.csv rows wait for on_step_end, which knows the update; ||W|| is taken here,
   // before it.
   value_norms_.resize(params.size());  // once: the parameter list does not change
@@ -134,7 +135,7 @@ void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
 }
 
 template <typename T>
-void RunLogger<T>::write_quantiles(long long step, const Param<T>& p, const char* of,
+void RunLogger<T>::write_quantiles(std::string_view step, const Param<T>& p, const char* of,
                                    const T* data, std::size_t n, bool absolute) {
   const Quantiles q = scratch_.compute(data, n, absolute);
   grad_quantiles_->field(step).field(p.layer).field(p.kind).field(of);
@@ -157,7 +158,7 @@ void RunLogger<T>::write_grad_norms(const StepInfo& info, Model<T>& model) {
   const auto as_t = [](double x) { return static_cast<T>(x); };
   const auto& params = model.params();
   const auto& stats = model.layer_stats();
-  const auto step = static_cast<long long>(info.step);
+  const std::string_view step = step_text(static_cast<long long>(info.step));
   // Per layer: its parameter tensors in order, then its delta row. update_norm is empty when
   // the step diverged (no update was made).
   std::size_t i = 0;
@@ -174,6 +175,16 @@ void RunLogger<T>::write_grad_norms(const StepInfo& info, Model<T>& model) {
         .empty();
     grad_norms_->end_row();
   }
+}
+
+template <typename T>
+std::string_view RunLogger<T>::step_text(long long step) {
+  if (step != text_step_) {
+    text_step_ = step;
+    step_length_ = static_cast<std::size_t>(
+        std::to_chars(step_chars_, step_chars_ + sizeof step_chars_, step).ptr - step_chars_);
+  }
+  return {step_chars_, step_length_};
 }
 
 template <typename T>

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -64,9 +65,14 @@ class RunLogger final : public TrainObserver<T> {
   void end_of_step();
   void flush_all();
   void write_grad_norms(const StepInfo& info, Model<T>& model);
-  void write_quantiles(long long step, const Param<T>& p, const char* of, const T* data,
+  void write_quantiles(std::string_view step, const Param<T>& p, const char* of, const T* data,
                        std::size_t n, bool absolute);
+  // A logged step's number as text, formatted once for its rows in every file.
+  std::string_view step_text(long long step);
   bool cell_norms_ = false;
+  long long text_step_ = -1;
+  char step_chars_[24] = {};
+  std::size_t step_length_ = 0;
   // metrics, grad_norms, activations, eval, then time_grad_norms (recurrent models only)
   std::vector<std::unique_ptr<CsvWriter>> files_;
   std::vector<std::string> names_;
