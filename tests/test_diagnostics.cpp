@@ -1,5 +1,6 @@
-// Diagnostics: exact quantiles (numpy's linear definition), the update norm ||dW|| against the
-// weights before and after a step, and every diagnosis rule on hand-made run directories (each
+// Diagnostics: exact quantiles (numpy's linear definition), the activation statistics taken in
+// fewer passes equal to those taken one by one, the update norm ||dW|| against the weights
+// before and after a step, and every diagnosis rule on hand-made run directories (each
 // condition shown and not shown). Runs against numpy on real gradients: tests/cli/test_diagnostics.sh.
 #include <doctest/doctest.h>
 
@@ -9,6 +10,7 @@
 #include <limits>
 #include <vector>
 
+#include "nn/activation.h"
 #include "run/diagnosis.h"
 #include "base/errors.h"
 #include "run/experiment.h"
@@ -138,6 +140,44 @@ TEST_CASE("quantiles: numpy's linear interpolation, exact") {
   SUBCASE("a NaN entry makes every quantile NaN") {
     const std::vector<double> x{1, std::nan(""), 3};
     for (double v : scratch.compute(x.data(), x.size(), false)) CHECK(std::isnan(v));
+  }
+}
+
+template <typename T>
+void check_output_stats(Activation kind, Eigen::Index rows, Eigen::Index cols, std::uint64_t seed) {
+  Rng rng(seed);
+  Mat<T> z(rows, cols);
+  for (Eigen::Index i = 0; i < z.size(); ++i) z.data()[i] = static_cast<T>(rng.normal() * 3.0);
+  ActivationFn act;
+  act.kind = kind;
+  Mat<T> a(rows, cols);
+  act.forward(z, a);
+  const auto check = [&](const auto& zz, const auto& aa) {
+    double mean = 0, std = 0, saturated = -1;
+    act.output_stats(zz, aa, mean, std, saturated);
+    double mean1 = 0, std1 = 0;
+    mean_and_std(aa, mean1, std1);
+    CHECK(mean == mean1);  // bit for bit
+    CHECK(std == std1);
+    CHECK(saturated == act.saturated_fraction(zz, aa));
+    return saturated;
+  };
+  const double saturated = check(z, a);
+  if (kind == Activation::tanh || kind == Activation::sigmoid) {  // the inputs saturate some units
+    CHECK(saturated > 0.05);
+    CHECK(saturated < 0.95);
+  }
+  // A block that is not one contiguous run (a column at a time).
+  if (rows > 2) check(z.topRows(rows - 1), a.topRows(rows - 1));
+}
+
+TEST_CASE("output_stats: mean_and_std and saturated_fraction in one pass fewer, the same numbers") {
+  for (Activation kind : {Activation::tanh, Activation::sigmoid, Activation::relu, Activation::elu}) {
+    CAPTURE(static_cast<int>(kind));
+    check_output_stats<float>(kind, 64, 32, 1);   // whole 16-lane runs
+    check_output_stats<double>(kind, 64, 32, 2);
+    check_output_stats<float>(kind, 37, 5, 3);    // a tail after the lanes
+    check_output_stats<double>(kind, 7, 3, 4);    // fewer entries than lanes
   }
 }
 

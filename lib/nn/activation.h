@@ -28,6 +28,29 @@ double sum(const T* p, Eigen::Index n) {
   return total;
 }
 
+// sum(p, n), the same operations in the same order, and in the same loop the number of entries
+// for which pred holds (the sum waits on float-to-double conversions and additions; the
+// comparisons go beside them, about free).
+template <typename T, typename Pred>
+double sum_counting(const T* p, Eigen::Index n, Pred pred, Eigen::Index& count) {
+  double acc[kLanes] = {};
+  Eigen::Index i = 0;
+  int c = 0;
+  for (; i + kLanes <= n; i += kLanes)
+    for (int k = 0; k < kLanes; ++k) {
+      acc[k] += static_cast<double>(p[i + k]);
+      c += pred(p[i + k]) ? 1 : 0;
+    }
+  double total = 0;
+  for (; i < n; ++i) {
+    total += static_cast<double>(p[i]);
+    c += pred(p[i]) ? 1 : 0;
+  }
+  for (double a : acc) total += a;
+  count += c;
+  return total;
+}
+
 template <typename T>
 double squared_deviations(const T* p, Eigen::Index n, double mean) {
   double acc[kLanes] = {};
@@ -68,6 +91,24 @@ void mean_and_std(const Eigen::MatrixBase<Derived>& x, double& mean, double& std
   const double m =
       stats_detail::over_runs(x, [](const T* p, Eigen::Index n) { return stats_detail::sum(p, n); }) /
       count;
+  const double squares = stats_detail::over_runs(x, [m](const T* p, Eigen::Index n) {
+    return stats_detail::squared_deviations(p, n, m);
+  });
+  mean = m;
+  std = std::sqrt(squares / count);
+}
+
+// The same, and in its first pass the number of entries for which pred holds (into `holds`).
+template <typename Derived, typename Pred>
+void mean_and_std(const Eigen::MatrixBase<Derived>& x, double& mean, double& std, Pred pred,
+                  Eigen::Index& holds) {
+  using T = typename Derived::Scalar;
+  const double count = static_cast<double>(x.size());
+  holds = 0;
+  const double m = stats_detail::over_runs(x, [pred, &holds](const T* p, Eigen::Index n) {
+                     return stats_detail::sum_counting(p, n, pred, holds);
+                   }) /
+                   count;
   const double squares = stats_detail::over_runs(x, [m](const T* p, Eigen::Index n) {
     return stats_detail::squared_deviations(p, n, m);
   });
@@ -189,6 +230,29 @@ struct ActivationFn {
       case Activation::identity: count = 0; break;
     }
     return static_cast<double>(count) / static_cast<double>(z.size());
+  }
+
+  // mean_and_std(a) and saturated_fraction(z, a) together: for sigmoid and tanh, whose test reads
+  // a, the saturated units are counted in the first pass over a (the same numbers, one pass
+  // fewer); for the others, one after the other.
+  template <typename DerivedZ, typename DerivedA>
+  void output_stats(const Eigen::MatrixBase<DerivedZ>& z, const Eigen::MatrixBase<DerivedA>& a,
+                    double& mean, double& std, double& saturated) const {
+    using T = typename DerivedA::Scalar;
+    Eigen::Index count = 0;
+    switch (kind) {
+      case Activation::sigmoid:
+        mean_and_std(a, mean, std, [](T s) { return sigmoid_saturated(s); }, count);
+        break;
+      case Activation::tanh:
+        mean_and_std(a, mean, std, [](T g) { return tanh_saturated(g); }, count);
+        break;
+      default:
+        mean_and_std(a, mean, std);
+        saturated = saturated_fraction(z, a);
+        return;
+    }
+    saturated = z.size() == 0 ? 0.0 : static_cast<double>(count) / static_cast<double>(z.size());
   }
 };
 

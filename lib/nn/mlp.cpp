@@ -182,8 +182,7 @@ void Mlp<T>::forward(const Batch<T>& batch, StepRange, bool training) {
       LayerStats& s = this->layer_stats_[l];
       // Two passes in double: sqrt(E[h^2] - mean^2) cancels badly for saturated units,
       // exactly the case this file is for.
-      mean_and_std(w.h[l], s.act_mean, s.act_std);
-      s.act_saturated = spec_.activation.saturated_fraction(*pre, w.h[l]);
+      spec_.activation.output_stats(*pre, w.h[l], s.act_mean, s.act_std, s.act_saturated);
       if (this->collect_z_sq_)
         s.z_sq_mean = static_cast<double>(w.z[l].squaredNorm()) / static_cast<double>(w.z[l].size());
     }

@@ -366,12 +366,7 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
     switch (spec_.cell) {
       case ModelType::rnn: {
         add_recurrent(g, h_prev);
-        cells::rnn_forward<T>(spec_.activation, g, h_next);
-        if (this->collect_stats_) {
-          const auto n = static_cast<double>(g.size());
-          sums.saturated += spec_.activation.saturated_fraction(g, h_next) * n;
-          sums.saturated_count += n;
-        }
+        cells::rnn_forward<T>(spec_.activation, g, h_next);  // statistics below
         break;
       }
       case ModelType::lstm: {
@@ -392,7 +387,15 @@ void Recurrent<T>::forward_layer(Workspace& w, int l, int K) {
     if (this->collect_stats_) {  // per step, while h_t and the gates are in cache
       sums.sum += static_cast<double>(h_next.sum());
       double step_mean = 0, step_std = 0;
-      mean_and_std(h_next, step_mean, step_std);
+      if (spec_.cell == ModelType::rnn) {  // its saturation: activation.h, over (a_t, h_t)
+        double saturated = 0;
+        spec_.activation.output_stats(g, h_next, step_mean, step_std, saturated);
+        const auto n = static_cast<double>(g.size());
+        sums.saturated += saturated * n;
+        sums.saturated_count += n;
+      } else {
+        mean_and_std(h_next, step_mean, step_std);
+      }
       const double n = static_cast<double>(h_next.size()), total = sums.count + n;
       const double shift = step_mean - sums.running_mean;
       sums.squared_deviations += step_std * step_std * n + shift * shift * sums.count * n / total;
