@@ -172,7 +172,8 @@ void check_output_stats(Activation kind, Eigen::Index rows, Eigen::Index cols, s
 }
 
 TEST_CASE("output_stats: mean_and_std and saturated_fraction in one pass fewer, the same numbers") {
-  for (Activation kind : {Activation::tanh, Activation::sigmoid, Activation::relu, Activation::elu}) {
+  for (Activation kind :
+       {Activation::tanh, Activation::sigmoid, Activation::relu, Activation::elu}) {
     CAPTURE(static_cast<int>(kind));
     check_output_stats<float>(kind, 64, 32, 1);   // whole 16-lane runs
     check_output_stats<double>(kind, 64, 32, 2);

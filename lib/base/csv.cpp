@@ -118,14 +118,17 @@ CsvWriter::~CsvWriter() {
 }
 
 char* CsvWriter::start_field(std::size_t room) {
-  if (used_ + room + 1 > buffer_.size()) buffer_.resize(std::max(2 * buffer_.size(), used_ + room + 1));
+  if (used_ + room + 1 > buffer_.size())
+    buffer_.resize(std::max(2 * buffer_.size(), used_ + room + 1));
   char* out = buffer_.data() + used_;
   if (row_started_) *out++ = ',';
   row_started_ = true;
   return out;
 }
 
-void CsvWriter::end_field(const char* end) { used_ = static_cast<std::size_t>(end - buffer_.data()); }
+void CsvWriter::end_field(const char* end) {
+  used_ = static_cast<std::size_t>(end - buffer_.data());
+}
 
 CsvWriter& CsvWriter::field(double x) {
   end_field(write_float(start_field(kNumberRoom), x));

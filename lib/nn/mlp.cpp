@@ -184,7 +184,8 @@ void Mlp<T>::forward(const Batch<T>& batch, StepRange, bool training) {
       // exactly the case this file is for.
       spec_.activation.output_stats(*pre, w.h[l], s.act_mean, s.act_std, s.act_saturated);
       if (this->collect_z_sq_)
-        s.z_sq_mean = static_cast<double>(w.z[l].squaredNorm()) / static_cast<double>(w.z[l].size());
+        s.z_sq_mean =
+            static_cast<double>(w.z[l].squaredNorm()) / static_cast<double>(w.z[l].size());
     }
   }
   const LayerIndex& out = index_.back();

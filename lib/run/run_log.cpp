@@ -89,8 +89,8 @@ void RunLogger<T>::end_of_step() {
 template <typename T>
 void RunLogger<T>::on_step(const StepInfo& info, Model<T>& model) {
   const auto as_t = [](double x) { return static_cast<T>(x); };
-  metrics_->field(step_text(static_cast<long long>(info.step))).field(info.epoch).field(as_t(info.loss))
-      .field(as_t(info.grad_norm)).field(info.clipped ? 1 : 0)
+  metrics_->field(step_text(static_cast<long long>(info.step))).field(info.epoch)
+      .field(as_t(info.loss)).field(as_t(info.grad_norm)).field(info.clipped ? 1 : 0)
       .field(as_t(info.grad_norm_clipped)).field(as_t(info.lr));
   metrics_->end_row();
   if (!info.log_layers) return;

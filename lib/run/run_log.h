@@ -67,7 +67,7 @@ class RunLogger final : public TrainObserver<T> {
   void write_grad_norms(const StepInfo& info, Model<T>& model);
   void write_quantiles(std::string_view step, const Param<T>& p, const char* of, const T* data,
                        std::size_t n, bool absolute);
-  // A logged step's number as text, formatted once for its rows in every file.
+  // A step's number as text, formatted once for all of its rows, in every file.
   std::string_view step_text(long long step);
   bool cell_norms_ = false;
   long long text_step_ = -1;
