@@ -16,23 +16,11 @@ namespace nnlab {
 namespace stats_detail {
 constexpr int kLanes = 16;
 
-template <typename T>
-double sum(const T* p, Eigen::Index n) {
-  double acc[kLanes] = {};
-  Eigen::Index i = 0;
-  for (; i + kLanes <= n; i += kLanes)
-    for (int k = 0; k < kLanes; ++k) acc[k] += static_cast<double>(p[i + k]);
-  double total = 0;
-  for (; i < n; ++i) total += static_cast<double>(p[i]);
-  for (double a : acc) total += a;
-  return total;
-}
-
-// sum(p, n), the same operations in the same order, and in the same loop the number of entries
-// for which pred holds (the sum waits on float-to-double conversions and additions; the
-// comparisons go beside them, about free).
+// The sum of p[0, n), and in the same loop the number of entries for which pred holds (the
+// sum waits on float-to-double conversions and additions; the comparisons go beside them, about
+// free; with a predicate that never holds they compile away).
 template <typename T, typename Pred>
-double sum_counting(const T* p, Eigen::Index n, Pred pred, Eigen::Index& count) {
+double sum(const T* p, Eigen::Index n, Pred pred, Eigen::Index& count) {
   double acc[kLanes] = {};
   Eigen::Index i = 0;
   int c = 0;
@@ -84,21 +72,8 @@ double over_runs(const Eigen::MatrixBase<Derived>& x, F f) {
 // Mean and population standard deviation of every entry, in double, in two passes (the one-pass
 // sqrt(E[x^2] - mean^2) cancels badly when the spread is small against the mean, e.g. for
 // saturated units).
-template <typename Derived>
-void mean_and_std(const Eigen::MatrixBase<Derived>& x, double& mean, double& std) {
-  using T = typename Derived::Scalar;
-  const double count = static_cast<double>(x.size());
-  const double m =
-      stats_detail::over_runs(x, [](const T* p, Eigen::Index n) { return stats_detail::sum(p, n); }) /
-      count;
-  const double squares = stats_detail::over_runs(x, [m](const T* p, Eigen::Index n) {
-    return stats_detail::squared_deviations(p, n, m);
-  });
-  mean = m;
-  std = std::sqrt(squares / count);
-}
-
-// The same, and in its first pass the number of entries for which pred holds (into `holds`).
+// With pred: also the number of entries for which it holds (into `holds`), counted in the first
+// pass.
 template <typename Derived, typename Pred>
 void mean_and_std(const Eigen::MatrixBase<Derived>& x, double& mean, double& std, Pred pred,
                   Eigen::Index& holds) {
@@ -106,7 +81,7 @@ void mean_and_std(const Eigen::MatrixBase<Derived>& x, double& mean, double& std
   const double count = static_cast<double>(x.size());
   holds = 0;
   const double m = stats_detail::over_runs(x, [pred, &holds](const T* p, Eigen::Index n) {
-                     return stats_detail::sum_counting(p, n, pred, holds);
+                     return stats_detail::sum(p, n, pred, holds);
                    }) /
                    count;
   const double squares = stats_detail::over_runs(x, [m](const T* p, Eigen::Index n) {
@@ -114,6 +89,12 @@ void mean_and_std(const Eigen::MatrixBase<Derived>& x, double& mean, double& std
   });
   mean = m;
   std = std::sqrt(squares / count);
+}
+
+template <typename Derived>
+void mean_and_std(const Eigen::MatrixBase<Derived>& x, double& mean, double& std) {
+  Eigen::Index none = 0;
+  mean_and_std(x, mean, std, [](typename Derived::Scalar) { return false; }, none);
 }
 
 // The number of entries for which pred(x) holds (pred on one entry; vectorisable).
