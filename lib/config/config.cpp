@@ -41,6 +41,8 @@ std::string describe_json(const nlohmann::json& v) {
   return json_excerpt(v, 40) + " (" + type_name(v) + ")";
 }
 
+std::string describe_json(const nlohmann::ordered_json& v) { return describe_json(json(v)); }
+
 namespace {
 
 std::string show(const json& v) { return describe_json(v); }

@@ -155,6 +155,7 @@ std::string_view name_of(ModelType m);
 // A JSON value for an error message: its text (cut at 40 characters) and its type, e.g.
 // `"abc" (a string)`.
 std::string describe_json(const nlohmann::json& v);
+std::string describe_json(const nlohmann::ordered_json& v);
 
 // The closest candidate to `word` by edit distance, if it is plausibly a typo of it.
 std::optional<std::string> closest_match(std::string_view word,

@@ -403,7 +403,7 @@ std::vector<KeySpec> make_sweep_keys() {
   return k;
 }
 
-std::string format_number(double x) {
+std::string default_number_text(double x) {
   if (std::isinf(x)) return "inf";
   const double p = std::log10(std::fabs(x));
   if (x != 0 && std::fabs(x) >= 1e5 && std::floor(p) == p)
@@ -532,10 +532,10 @@ std::string range_text(const KeySpec& key) {
     case KeyType::integer:
     case KeyType::widths:
       return (key.type == KeyType::widths ? "each " : std::string()) + "[" +
-             format_number(key.lo) + ", " + format_number(key.hi) + "]";
+             default_number_text(key.lo) + ", " + default_number_text(key.hi) + "]";
     case KeyType::number:
-      return std::string(key.lo_open ? "(" : "[") + format_number(key.lo) + ", " +
-             format_number(key.hi) + (key.hi_open ? ")" : "]");
+      return std::string(key.lo_open ? "(" : "[") + default_number_text(key.lo) + ", " +
+             default_number_text(key.hi) + (key.hi_open ? ")" : "]");
     case KeyType::seed: return "[0, 2^64-1]";
     case KeyType::choice: {
       std::string text;

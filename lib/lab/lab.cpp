@@ -28,9 +28,6 @@ using nlohmann::ordered_json;
 
 namespace {
 
-json plain(const ordered_json& v) { return json::parse(v.dump()); }
-std::string show(const ordered_json& v) { return describe_json(plain(v)); }
-
 const std::vector<std::pair<LabMeasure::Kind, const char*>> kKinds{
     {LabMeasure::Kind::layer_log_slope, "layer_log_slope"},
     {LabMeasure::Kind::layer_factor, "layer_factor"},
@@ -90,7 +87,7 @@ class LabReader {
       return "";
     }
     if (!v->is_string() || v->get<std::string>().empty()) {
-      issue(join(path, key), "expected a non-empty string, got " + show(*v));
+      issue(join(path, key), "expected a non-empty string, got " + describe_json(*v));
       return "";
     }
     return v->get<std::string>();
@@ -102,7 +99,7 @@ class LabReader {
     if (v == nullptr) return;
     if (!v->is_number_integer() || v->get<long long>() < lo || v->get<long long>() > hi) {
       issue(join(path, key), "expected an integer in [" + std::to_string(lo) + ", " +
-                                 std::to_string(hi) + "], got " + show(*v));
+                                 std::to_string(hi) + "], got " + describe_json(*v));
       return;
     }
     out = static_cast<Int>(v->get<long long>());
@@ -111,7 +108,7 @@ class LabReader {
     const ordered_json* v = find(object, key);
     if (v == nullptr) return std::nullopt;
     if (!v->is_number()) {
-      issue(join(path, key), "expected a number, got " + show(*v));
+      issue(join(path, key), "expected a number, got " + describe_json(*v));
       return std::nullopt;
     }
     return v->get<double>();
@@ -121,7 +118,7 @@ class LabReader {
 LabMeasure read_measure(LabReader& r, const ordered_json& v, const std::string& path) {
   LabMeasure m;
   if (!v.is_object()) {
-    r.issue(path, "expected an object {\"kind\": ..., ...}, got " + show(v));
+    r.issue(path, "expected an object {\"kind\": ..., ...}, got " + describe_json(v));
     return m;
   }
   r.known_keys(v, path, {"kind", "param", "step", "first_k", "layers", "layer", "over", "t",
@@ -149,7 +146,7 @@ LabMeasure read_measure(LabReader& r, const ordered_json& v, const std::string& 
         (*layers)[1].get<long long>() == 0)
       r.issue(LabReader::join(path, "layers"),
               "expected [from, to]: non-zero layer numbers (negative counts from the output "
-              "layer, -1), got " + show(*layers));
+              "layer, -1), got " + describe_json(*layers));
     else {
       m.from = static_cast<int>(std::clamp<long long>((*layers)[0].get<long long>(), -100000, 100000));
       m.to = static_cast<int>(std::clamp<long long>((*layers)[1].get<long long>(), -100000, 100000));
@@ -198,7 +195,7 @@ void read_bounds(LabReader& r, const ordered_json& v, const std::string& path, s
 LabPrediction read_prediction(LabReader& r, const ordered_json& v, const std::string& path) {
   LabPrediction p;
   if (!v.is_object()) {
-    r.issue(path, "expected an object, got " + show(v));
+    r.issue(path, "expected an object, got " + describe_json(v));
     return p;
   }
   r.known_keys(v, path, {"text", "where", "versus", "measure", "value", "tolerance", "at_most", "at_least",
@@ -206,17 +203,17 @@ LabPrediction read_prediction(LabReader& r, const ordered_json& v, const std::st
   p.text = r.text(v, path, "text", true);
   if (const ordered_json* where = r.find(v, "where")) {
     if (!where->is_object())
-      r.issue(LabReader::join(path, "where"), "expected an object {\"key.path\": value}, got " + show(*where));
+      r.issue(LabReader::join(path, "where"), "expected an object {\"key.path\": value}, got " + describe_json(*where));
     else
-      for (const auto& [key, value] : where->items()) p.where.emplace_back(key, plain(value));
+      for (const auto& [key, value] : where->items()) p.where.emplace_back(key, json(value));
   }
   if (const ordered_json* versus = r.find(v, "versus")) {
     if (!versus->is_object() || versus->empty())
       r.issue(LabReader::join(path, "versus"),
               "expected a non-empty object {\"key.path\": value} naming the group compared with, got " +
-                  show(*versus));
+                  describe_json(*versus));
     else
-      for (const auto& [key, value] : versus->items()) p.versus.emplace_back(key, plain(value));
+      for (const auto& [key, value] : versus->items()) p.versus.emplace_back(key, json(value));
   }
   if (const ordered_json* m = r.find(v, "measure"))
     p.measure = read_measure(r, *m, LabReader::join(path, "measure"));
@@ -226,7 +223,7 @@ LabPrediction read_prediction(LabReader& r, const ordered_json& v, const std::st
   if (const ordered_json* quick = r.find(v, "quick")) {
     const std::string qpath = LabReader::join(path, "quick");
     if (!quick->is_object()) {
-      r.issue(qpath, "expected an object {\"value\", \"tolerance\"} or {\"at_most\"} or {\"at_least\"}, got " + show(*quick));
+      r.issue(qpath, "expected an object {\"value\", \"tolerance\"} or {\"at_most\"} or {\"at_least\"}, got " + describe_json(*quick));
     } else {
       r.known_keys(*quick, qpath, {"value", "tolerance", "at_most", "at_least"});
       p.has_quick = true;
@@ -239,7 +236,7 @@ LabPrediction read_prediction(LabReader& r, const ordered_json& v, const std::st
 LabFigure read_figure(LabReader& r, const ordered_json& v, const std::string& path) {
   LabFigure f;
   if (!v.is_object()) {
-    r.issue(path, "expected an object {\"file\", \"caption\", \"plot\"}, got " + show(v));
+    r.issue(path, "expected an object {\"file\", \"caption\", \"plot\"}, got " + describe_json(v));
     return f;
   }
   r.known_keys(v, path, {"file", "caption", "plot"});
@@ -252,7 +249,7 @@ LabFigure read_figure(LabReader& r, const ordered_json& v, const std::string& pa
       !std::all_of(plot->begin(), plot->end(), [](const auto& a) { return a.is_string(); }))
     r.issue(LabReader::join(path, "plot"),
             "expected a non-empty list of plot_grad_norms.py arguments (strings), got " +
-                (plot ? show(*plot) : std::string("nothing")));
+                (plot ? describe_json(*plot) : std::string("nothing")));
   else
     for (const auto& a : *plot) f.plot.push_back(a.get<std::string>());
   return f;
@@ -477,7 +474,7 @@ Lab parse_lab(const ordered_json& doc, const fs::path& file) {
   }
   if (const ordered_json* quick = r.find(doc, "quick")) {
     if (!quick->is_object())
-      r.issue("quick", "expected an object replacing the sweep's set/grid/runs/seeds, got " + show(*quick));
+      r.issue("quick", "expected an object replacing the sweep's set/grid/runs/seeds, got " + describe_json(*quick));
     else {
       r.known_keys(*quick, "quick", {"set", "grid", "runs", "seeds"});
       lab.quick = *quick;
@@ -492,7 +489,7 @@ Lab parse_lab(const ordered_json& doc, const fs::path& file) {
   }
   if (const ordered_json* figures = r.find(doc, "figures")) {
     if (!figures->is_array())
-      r.issue("figures", "expected a list, got " + show(*figures));
+      r.issue("figures", "expected a list, got " + describe_json(*figures));
     else
       for (std::size_t i = 0; i < figures->size(); ++i)
         lab.figures.push_back(read_figure(r, (*figures)[i], "figures[" + std::to_string(i) + "]"));

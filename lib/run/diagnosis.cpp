@@ -26,7 +26,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // The columns of one of nnlab's own CSV files (no quoting), by name: numbers as doubles (an empty
 // field is NaN), and the "param" column as text.
-struct Table {
+struct Columns {
   std::map<std::string, std::vector<double>> numbers;
   std::vector<std::string> params;
   std::size_t rows = 0;
@@ -34,7 +34,7 @@ struct Table {
   const std::vector<double>& operator[](const std::string& c) const { return numbers.at(c); }
 };
 
-std::vector<std::string> split(const std::string& line) {
+std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> fields;
   std::size_t start = 0;
   while (true) {
@@ -53,13 +53,13 @@ double to_number(const std::string& s) {
 }
 
 // Reads `required` and whichever of `optional` the header has. Nullopt when the file is missing.
-std::optional<Table> read_table(const fs::path& path, const std::vector<std::string>& required,
+std::optional<Columns> read_columns(const fs::path& path, const std::vector<std::string>& required,
                                 const std::vector<std::string>& optional = {}) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
   std::string line;
   if (!std::getline(in, line)) throw IoError(path.string() + ": empty file (no header)");
-  const std::vector<std::string> header = split(line);
+  const std::vector<std::string> header = split_csv_line(line);
   std::vector<std::pair<std::string, std::size_t>> wanted;
   auto find = [&](const std::string& name) -> std::optional<std::size_t> {
     const auto it = std::find(header.begin(), header.end(), name);
@@ -73,12 +73,12 @@ std::optional<Table> read_table(const fs::path& path, const std::vector<std::str
   }
   for (const auto& name : optional)
     if (const auto c = find(name)) wanted.emplace_back(name, *c);
-  Table t;
+  Columns t;
   for (const auto& [name, c] : wanted)
     if (name != "param") t.numbers[name];
   while (std::getline(in, line)) {
     if (line.empty()) continue;
-    const std::vector<std::string> fields = split(line);
+    const std::vector<std::string> fields = split_csv_line(line);
     for (const auto& [name, c] : wanted) {
       const std::string& f = c < fields.size() ? fields[c] : std::string();
       if (name == "param") t.params.push_back(f);
@@ -89,7 +89,7 @@ std::optional<Table> read_table(const fs::path& path, const std::vector<std::str
   return t;
 }
 
-std::string num(double x) {
+std::string num3(double x) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3g", x);
   return buf;
@@ -119,14 +119,14 @@ struct Context {
 };
 
 // The logged steps of a table with a "step" column, in order of appearance.
-std::vector<long> steps_of(const Table& table) {
+std::vector<long> steps_of(const Columns& table) {
   std::vector<long> steps;
   for (double s : table["step"])
     if (steps.empty() || steps.back() != static_cast<long>(s)) steps.push_back(static_cast<long>(s));
   return steps;
 }
 
-void check_diverged(Context& c, const std::optional<Table>& metrics) {
+void check_diverged(Context& c, const std::optional<Columns>& metrics) {
   if (c.summary.value("status", "") != "diverged") return;
   Finding f;
   f.rule = "diverged";
@@ -144,12 +144,13 @@ void check_diverged(Context& c, const std::optional<Table>& metrics) {
       if (std::isfinite((*metrics)["grad_norm"][i])) last = (*metrics)["grad_norm"][i];
   f.message = std::string("the run diverged at step ") + std::to_string(f.step) +
               (dv.value("loss_nonfinite", false) ? " (non-finite loss)" : " (non-finite gradient)") +
-              (std::isfinite(last) ? "; the last finite global gradient norm was " + num(last) : "");
+              (std::isfinite(last) ? "; the last finite global gradient norm was " + num3(last)
+                                   : "");
   f.cure = "lower train.lr (e.g. by 10x), or set train.clip_threshold (e.g. 1)";
   c.d.findings.push_back(f);
 }
 
-void check_metrics(Context& c, const std::optional<Table>& metrics) {
+void check_metrics(Context& c, const std::optional<Columns>& metrics) {
   if (!metrics) {
     c.d.skipped.push_back("exploding, clipping: no metrics.csv");
     return;
@@ -174,8 +175,8 @@ void check_metrics(Context& c, const std::optional<Table>& metrics) {
     f.step = static_cast<long>(step[at]);
     f.value = norm[at] / base;
     f.threshold = c.t.exploding_growth;
-    f.message = "the global gradient norm grew " + num(f.value) + "x: " + num(norm[at]) +
-                " at step " + std::to_string(f.step) + " against a median of " + num(base) +
+    f.message = "the global gradient norm grew " + num3(f.value) + "x: " + num3(norm[at]) +
+                " at step " + std::to_string(f.step) + " against a median of " + num3(base) +
                 " over the first " + std::to_string(w) + " steps";
     f.cure = c.recurrent ? "set train.clip_threshold (e.g. 1), lower train.lr, or shrink W_hh "
                            "(model.recurrent_gain or model.spectral_radius below 1)"
@@ -197,15 +198,15 @@ void check_metrics(Context& c, const std::optional<Table>& metrics) {
     f.value = fraction;
     f.threshold = c.t.clipped_fraction;
     const double tau = number(c.config, "train", "clip_threshold");
-    f.message = "clipping scaled the gradient on " + num(100 * fraction) + "% of the " +
-                std::to_string(n) + " steps (median norm " + num(median(finite)) +
-                ", train.clip_threshold " + num(tau) + ")";
+    f.message = "clipping scaled the gradient on " + num3(100 * fraction) + "% of the " +
+                std::to_string(n) + " steps (median norm " + num3(median(finite)) +
+                ", train.clip_threshold " + num3(tau) + ")";
     f.cure = "lower train.lr, or raise train.clip_threshold above the typical norm";
     c.d.findings.push_back(f);
   }
 }
 
-void check_grad_norms(Context& c, const std::optional<Table>& g) {
+void check_grad_norms(Context& c, const std::optional<Columns>& g) {
   if (!g) {
     c.d.skipped.push_back("vanishing, update_small, update_large: no grad_norms.csv");
     return;
@@ -244,10 +245,10 @@ void check_grad_norms(Context& c, const std::optional<Table>& g) {
       f.step = below;
       f.value = m;
       f.threshold = c.t.vanishing_ratio;
-      f.message = "layer 1's gradient is " + num(m) + " of the output layer's (median of " +
+      f.message = "layer 1's gradient is " + num3(m) + " of the output layer's (median of " +
                   "||dW_1|| / ||dW_" + std::to_string(top) + "|| over " +
                   std::to_string(ratios.size()) + " logged steps; first below " +
-                  num(c.t.vanishing_ratio) + " at step " + std::to_string(below) + ")";
+                  num3(c.t.vanishing_ratio) + " at step " + std::to_string(below) + ")";
       if (c.recurrent)
         f.cure = "model.type \"lstm\" or \"gru\", fewer recurrent layers (model.depth)";
       else if (c.activation == "sigmoid" || c.activation == "tanh")
@@ -288,7 +289,7 @@ void check_grad_norms(Context& c, const std::optional<Table>& g) {
     f.value = m;
     f.threshold = low ? c.t.update_ratio_low : c.t.update_ratio_high;
     f.message = "||dW|| / ||W|| of layer " + std::to_string(key.first) + " " + key.second +
-                " is " + num(m) + " (median over " + std::to_string(r.size()) +
+                " is " + num3(m) + " (median over " + std::to_string(r.size()) +
                 " logged steps; around 1e-3 is healthy)";
     f.cure = low ? "raise train.lr (or, if the gradient itself vanishes, see the vanishing cures)"
                  : "lower train.lr (and train.weight_decay: it alone moves W by lr x "
@@ -297,7 +298,7 @@ void check_grad_norms(Context& c, const std::optional<Table>& g) {
   }
 }
 
-void check_activations(Context& c, const std::optional<Table>& a) {
+void check_activations(Context& c, const std::optional<Columns>& a) {
   const std::string& act = c.activation;
   const bool relu = act == "relu" || act == "leaky_relu";
   const bool squashing = act == "sigmoid" || act == "tanh";
@@ -331,12 +332,12 @@ void check_activations(Context& c, const std::optional<Table>& a) {
     const std::string window = " (mean over the logged steps " + std::to_string(from) + " to " +
                                std::to_string(steps.back()) + ")";
     if (relu) {
-      f.message = "layer " + std::to_string(layer) + " passes no gradient on " + num(100 * v) +
+      f.message = "layer " + std::to_string(layer) + " passes no gradient on " + num3(100 * v) +
                   "% of its units x samples (z <= 0)" + window;
       f.cure = "lower train.lr, model.init \"he_normal\", model.bias_init 0.01, or "
                "model.activation \"leaky_relu\"";
     } else {
-      f.message = "layer " + std::to_string(layer) + " is saturated on " + num(100 * v) +
+      f.message = "layer " + std::to_string(layer) + " is saturated on " + num3(100 * v) +
                   "% of its units x samples (" + act + "' below 5% of its maximum)" + window;
       f.cure = c.recurrent ? "model.type \"lstm\" or \"gru\", a smaller model.recurrent_gain or "
                              "model.spectral_radius, or a lower train.lr"
@@ -368,15 +369,15 @@ void check_baseline(Context& c) {
     f.value = loss;
     f.threshold = c.t.baseline_loss_fraction * base;
     if (!(std::isfinite(loss) && loss > f.threshold)) return;
-    f.message = "the final " + std::string(split) + " loss " + num(loss) + " is above " +
-                num(c.t.baseline_loss_fraction) + " x the baseline " + name + " = " + num(base);
+    f.message = "the final " + std::string(split) + " loss " + num3(loss) + " is above " +
+                num3(c.t.baseline_loss_fraction) + " x the baseline " + name + " = " + num3(base);
   } else {
     const double acc = fin.value(test ? "test_accuracy" : "train_accuracy", kNaN);
     f.value = acc;
     f.threshold = base + c.t.baseline_accuracy_margin * (1 - base);
     if (!(std::isfinite(acc) && acc < f.threshold)) return;
-    f.message = "the final " + std::string(split) + " accuracy " + num(acc) +
-                " is not clearly above the baseline " + name + " = " + num(base);
+    f.message = "the final " + std::string(split) + " accuracy " + num3(acc) +
+                " is not clearly above the baseline " + name + " = " + num3(base);
   }
   f.cure = c.model_type == "rnn" ? "model.type \"lstm\" or \"gru\" for long dependencies, "
                                    "more train.epochs, or a tuned train.lr"
@@ -396,11 +397,11 @@ Diagnosis diagnose_run(const fs::path& dir, const DiagnosisThresholds& t) {
   Context c{dir, *config, *summary, str(*config, "model", "type"),
             str(*config, "model", "activation"), false, t, d};
   c.recurrent = c.model_type == "rnn" || c.model_type == "lstm" || c.model_type == "gru";
-  const auto metrics = read_table(dir / kMetricsFile, {"step", "grad_norm", "clipped"});
-  const auto grad_norms = read_table(dir / kGradNormsFile,
+  const auto metrics = read_columns(dir / kMetricsFile, {"step", "grad_norm", "clipped"});
+  const auto grad_norms = read_columns(dir / kGradNormsFile,
                                      {"step", "layer", "param", "grad_norm", "value_norm"},
                                      {"update_norm"});
-  const auto activations = read_table(dir / kActivationsFile, {"step", "layer", "saturated"});
+  const auto activations = read_columns(dir / kActivationsFile, {"step", "layer", "saturated"});
   check_diverged(c, metrics);
   check_metrics(c, metrics);
   check_grad_norms(c, grad_norms);

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-Config run_config(const fs::path& run_dir) {
+Config finished_run_config(const fs::path& run_dir) {
   if (!fs::is_directory(run_dir))
     throw ConfigError("RUN_DIR", run_dir.string() + " is not a directory");
   for (const char* file : {kConfigFile, kWeightsFile})
@@ -165,7 +165,7 @@ Predictions predict_as(const Config& config, const PredictRequest& request) {
 }  // namespace
 
 Predictions predict_run(const fs::path& run_dir, const PredictRequest& request) {
-  const Config config = run_config(run_dir);
+  const Config config = finished_run_config(run_dir);
   return config.dtype == DType::float64 ? predict_as<double>(config, request)
                                         : predict_as<float>(config, request);
 }

@@ -11,11 +11,11 @@
 namespace nnlab {
 
 namespace {
-struct CsvFile {
+struct CsvSchema {
   const char* name;
   const char* header;
 };
-constexpr CsvFile kCsvFiles[] = {
+constexpr CsvSchema kCsvFiles[] = {
     {kMetricsFile, "step,epoch,loss,grad_norm,clipped,grad_norm_clipped,lr"},
     {kGradNormsFile, "step,layer,param,grad_norm,value_norm,update_norm"},
     {kActivationsFile, "step,layer,mean,std,saturated"},
@@ -36,7 +36,7 @@ RunLogger<T>::RunLogger(const std::filesystem::path& dir, Files files, const Fil
 template <typename T>
 RunLogger<T>::RunLogger(const std::filesystem::path& dir, Files files, const FileSizes* resume_at)
     : cell_norms_(files.cell_norms) {
-  for (const CsvFile& f : kCsvFiles) {
+  for (const CsvSchema& f : kCsvFiles) {
     const bool time_file = std::string_view(f.name) == kTimeGradNormsFile;
     if (!files.recurrent && time_file) continue;
     if (!files.quantiles && std::string_view(f.name) == kGradQuantilesFile) continue;

@@ -49,7 +49,7 @@ struct Mean {
   }
 };
 
-std::vector<std::string_view> split(std::string_view line) {
+std::vector<std::string_view> split_fields(std::string_view line) {
   std::vector<std::string_view> fields;
   std::size_t start = 0;
   while (true) {
@@ -159,7 +159,7 @@ GradNormFigures grad_norm_figures(const fs::path& csv, int window) {
   if (!in) throw IoError("cannot read " + csv.string());
   std::string line;
   if (!std::getline(in, line)) throw IoError(csv.string() + ": empty file (no header)");
-  const auto header = split(line);
+  const auto header = split_fields(line);
   auto column = [&](std::string_view name) -> std::size_t {
     const auto it = std::find(header.begin(), header.end(), name);
     if (it == header.end())
@@ -189,7 +189,7 @@ GradNormFigures grad_norm_figures(const fs::path& csv, int window) {
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    const auto fields = split(line);
+    const auto fields = split_fields(line);
     if (fields.size() < needed) continue;  // not a row of this schema
     if (!have_step || fields[c_step] != current_step) {
       close_step();

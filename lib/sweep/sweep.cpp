@@ -31,10 +31,6 @@ constexpr std::size_t kMaxRuns = 1'000'000;
 constexpr std::uint64_t kMaxSeedCount = 100'000;
 constexpr std::size_t kMaxNameBytes = 200;
 
-json plain(const ordered_json& v) { return json(v); }  // nlohmann converts between its types
-
-std::string show(const ordered_json& v) { return describe_json(plain(v)); }
-
 // A key of a "--set": dotted segments, none empty, no '='.
 std::optional<std::string> key_problem(const std::string& key) {
   if (key.empty()) return "empty key";
@@ -68,21 +64,21 @@ class SweepReader {
       set.push_back({key, std::move(value), std::nullopt});
     };
     if (v.is_object()) {
-      for (const auto& [key, value] : v.items()) add(key, plain(value), path + "." + key);
+      for (const auto& [key, value] : v.items()) add(key, json(value), path + "." + key);
     } else if (v.is_array()) {
       for (std::size_t i = 0; i < v.size(); ++i) {
         const std::string where = path + "[" + std::to_string(i) + "]";
         const auto& item = v[i];
         const auto split = item.is_string() ? split_assignment(item.get<std::string>()) : std::nullopt;
         if (!split) {
-          issue(where, "expected \"key.path=value\", got " + show(item));
+          issue(where, "expected \"key.path=value\", got " + describe_json(item));
           continue;
         }
         add(split->key, parse_override_value(split->value_text, where), where);
       }
     } else {
       issue(path, "expected an object of \"key.path\": value or a list of \"key.path=value\" "
-                  "strings, got " + show(v));
+                  "strings, got " + describe_json(v));
     }
     return set;
   }
@@ -209,9 +205,9 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
   s.name = s.file.stem().string();
   if (const auto* v = find("name")) {
     if (!v->is_string())
-      r.issue("name", "expected a non-empty string without '/', got " + show(*v));
+      r.issue("name", "expected a non-empty string without '/', got " + describe_json(*v));
     else if (auto problem = path_component_problem(v->get<std::string>()))
-      r.issue("name", *problem + ", got " + show(*v));
+      r.issue("name", *problem + ", got " + describe_json(*v));
     else
       s.name = v->get<std::string>();
   } else if (auto problem = path_component_problem(s.name)) {
@@ -221,7 +217,7 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
   std::string out_text = out;  // --out wins over the file's "out", which is still checked
   if (const auto* v = find("out")) {
     if (!v->is_string() || v->get<std::string>().empty())
-      r.issue("out", "expected a non-empty string (a directory), got " + show(*v));
+      r.issue("out", "expected a non-empty string (a directory), got " + describe_json(*v));
     else if (out_text.empty())
       out_text = v->get<std::string>();
   }
@@ -247,12 +243,12 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
     } else if (v->is_object()) {
       s.inline_base = true;
       s.base = s.out / kInlineBaseFile;
-      s.base_doc = plain(*v);
+      s.base_doc = json(*v);
       absolutize(s.base_doc, dir);
       if (!s.base_doc.contains("name") || s.base_doc["name"].is_null()) s.base_doc["name"] = s.name;
     } else {
       r.issue("base", "expected a config file path (a string, relative to the sweep file) or a "
-                      "config (an object), got " + show(*v));
+                      "config (an object), got " + describe_json(*v));
     }
   } else {
     r.issue("base", "required: the config file every run starts from (a path relative to the "
@@ -263,7 +259,7 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
 
   if (const auto* v = find("grid")) {
     if (!v->is_object()) {
-      r.issue("grid", "expected an object of \"key.path\": [value, ...], got " + show(*v));
+      r.issue("grid", "expected an object of \"key.path\": [value, ...], got " + describe_json(*v));
     } else {
       for (const auto& [key, values] : v->items()) {
         const std::string path = "grid." + key;
@@ -272,12 +268,12 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
           continue;
         }
         if (!values.is_array() || values.empty()) {
-          r.issue(path, "expected a non-empty list of values, got " + show(values));
+          r.issue(path, "expected a non-empty list of values, got " + describe_json(values));
           continue;
         }
         std::vector<json> list;
         for (std::size_t i = 0; i < values.size(); ++i) {
-          json value = plain(values[i]);
+          json value = json(values[i]);
           if (std::find(list.begin(), list.end(), value) != list.end()) {
             r.issue(path + "[" + std::to_string(i) + "]", "duplicate value " + json_excerpt(value));
             continue;
@@ -291,7 +287,7 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
 
   if (const auto* v = find("runs")) {
     if (!v->is_array() || v->empty()) {
-      r.issue("runs", "expected a non-empty list of override sets, got " + show(*v));
+      r.issue("runs", "expected a non-empty list of override sets, got " + describe_json(*v));
     } else {
       for (std::size_t i = 0; i < v->size(); ++i)
         s.variants.push_back(r.overrides((*v)[i], "runs[" + std::to_string(i) + "]"));
@@ -314,7 +310,7 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
         const auto& item = (*v)[i];
         const std::string path = "seeds[" + std::to_string(i) + "]";
         if (!item.is_number_unsigned() && !(item.is_number_integer() && item.get<std::int64_t>() >= 0)) {
-          r.issue(path, "expected a non-negative integer, got " + show(item));
+          r.issue(path, "expected a non-negative integer, got " + describe_json(item));
           continue;
         }
         const auto seed = item.get<std::uint64_t>();
@@ -326,7 +322,7 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
       }
     } else {
       r.issue("seeds", "expected a number of seeds (seeds 0 ... N-1) or a non-empty list of "
-                       "seeds, got " + show(*v));
+                       "seeds, got " + describe_json(*v));
     }
   }
 
