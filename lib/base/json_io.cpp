@@ -28,7 +28,7 @@ Position position_of(std::string_view text, std::size_t offset) {
   return p;
 }
 
-std::string at(Position p) {
+std::string position_text(Position p) {
   return "at line " + std::to_string(p.line) + ", column " + std::to_string(p.column);
 }
 
@@ -54,7 +54,7 @@ void check_depth(std::string_view text, std::size_t max_depth) {
       if (++depth > max_depth)
         throw JsonError(JsonError::Kind::too_deep,
                         "nested deeper than " + std::to_string(max_depth) + " levels " +
-                            at(position_of(text, i)));
+                            position_text(position_of(text, i)));
     } else if ((c == ']' || c == '}') && depth > 0) {
       --depth;
     }
@@ -112,11 +112,13 @@ class DomBuilder {
 
   template <class Exception>
   bool parse_error(std::size_t offset, const std::string& token, const Exception& ex) {
-    if (ex.id == 406)  // out_of_range.406: number overflow
+    if (ex.id == 406) {  // out_of_range.406: number overflow
+      const std::size_t start = offset > 0 ? offset - token.size() : 0;
       throw JsonError(JsonError::Kind::overflow,
                       "number " + short_key(token) + " " +
-                          at(position_of(text_, offset > 0 ? offset - token.size() : 0)) +
+                          position_text(position_of(text_, start)) +
                           " is out of the range of a double");
+    }
     throw JsonError(JsonError::Kind::syntax, std::string("invalid JSON: ") + ex.what());
   }
 

@@ -49,7 +49,7 @@ struct Mean {
   }
 };
 
-std::vector<std::string_view> split_fields(std::string_view line) {
+std::vector<std::string_view> split_row(std::string_view line) {
   std::vector<std::string_view> fields;
   std::size_t start = 0;
   while (true) {
@@ -105,7 +105,7 @@ std::string mean_text(const std::optional<double>& x, bool float32) {
 }
 
 // A config value as a CSV field: strings bare, numbers in shortest form, lists as JSON.
-std::string value_text(const json& v) {
+std::string cell_text(const json& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return v.get<std::string>();
   if (v.is_number()) return number_text(v);
@@ -118,7 +118,7 @@ void flatten(const json& v, const std::string& prefix, std::map<std::string, std
       flatten(value, prefix.empty() ? key : prefix + "." + key, out);
     return;
   }
-  out[prefix] = value_text(v);
+  out[prefix] = cell_text(v);
 }
 
 }  // namespace
@@ -149,7 +149,7 @@ namespace {
 std::string field_of(const json& object, const char* key) {
   if (!object.is_object()) return "";
   auto it = object.find(key);
-  return it == object.end() ? std::string() : value_text(*it);
+  return it == object.end() ? std::string() : cell_text(*it);
 }
 
 }  // namespace
@@ -159,7 +159,7 @@ GradNormFigures grad_norm_figures(const fs::path& csv, int window) {
   if (!in) throw IoError("cannot read " + csv.string());
   std::string line;
   if (!std::getline(in, line)) throw IoError(csv.string() + ": empty file (no header)");
-  const auto header = split_fields(line);
+  const auto header = split_row(line);
   auto column = [&](std::string_view name) -> std::size_t {
     const auto it = std::find(header.begin(), header.end(), name);
     if (it == header.end())
@@ -189,7 +189,7 @@ GradNormFigures grad_norm_figures(const fs::path& csv, int window) {
   while (std::getline(in, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.empty()) continue;
-    const auto fields = split_fields(line);
+    const auto fields = split_row(line);
     if (fields.size() < needed) continue;  // not a row of this schema
     if (!have_step || fields[c_step] != current_step) {
       close_step();
@@ -327,7 +327,7 @@ SummaryTable summarize(const fs::path& dir, int window) {
                                  label != run.config.end() && label->is_string() ? label->get<std::string>() : ""};
     for (const auto& key : keys) {
       const json* v = at_path(run.config, key);
-      row.push_back(v == nullptr ? "" : value_text(*v));
+      row.push_back(v == nullptr ? "" : cell_text(*v));
     }
     row.push_back(field_of(run.config, "seed"));
     for (const char* key : {"status", "steps", "epochs"}) row.push_back(field_of(run.summary, key));
@@ -342,7 +342,7 @@ SummaryTable summarize(const fs::path& dir, int window) {
           static_cast<double>(static_cast<float>(it->get<double>())) == it->get<double>())
         append_number(text, static_cast<float>(it->get<double>()));
       else if (it != final_metrics.end())
-        text = value_text(*it);
+        text = cell_text(*it);
       row.push_back(text);
     }
     GradNormFigures g;

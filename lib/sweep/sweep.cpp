@@ -106,7 +106,7 @@ void absolutize(json& doc, const fs::path& dir) {
 
 // Paths in overrides, like the base's, are relative to the sweep file (not to the base config,
 // which may be an inline one written into the sweep directory).
-void resolve_path(Override& o, const fs::path& dir) {
+void resolve_override_path(Override& o, const fs::path& dir) {
   if (is_path_key(o.key) && o.value.is_string() &&
       !o.value.get<std::string>().empty() && fs::path(o.value.get<std::string>()).is_relative())
     o.path = (dir / o.value.get<std::string>()).lexically_normal().string();
@@ -326,9 +326,9 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
     }
   }
 
-  for (auto& o : s.fixed) resolve_path(o, dir);
+  for (auto& o : s.fixed) resolve_override_path(o, dir);
   for (auto& variant : s.variants)
-    for (auto& o : variant) resolve_path(o, dir);
+    for (auto& o : variant) resolve_override_path(o, dir);
 
   // A key set in two places would make the order of --set decide silently.
   std::map<std::string, std::string> owner;  // key -> where it is first set
@@ -449,7 +449,7 @@ Sweep expand_sweep(SweepSpec spec) {
       }
       for (std::size_t k = 0; k < spec.grid.size(); ++k) {
         Override o{spec.grid[k].first, spec.grid[k].second[digit[k]], std::nullopt};
-        resolve_path(o, spec.file.parent_path());
+        resolve_override_path(o, spec.file.parent_path());
         overrides.push_back(std::move(o));
       }
       for (const auto& seed : seeds) {

@@ -30,4 +30,35 @@ fake lab/fine.cpp '#include "base/errors.h"
 #include "run/trainer.h"
 #include "lab/lab.h"'
 check "lab including lower layers and its own passes" check_script "$WORK/tree"
+
+# The unity files' rule (cmake/check_unity_names.cmake): no file-local function name in two files.
+names_script() { cmake -DROOT="$1" -P "$ROOT/cmake/check_unity_names.cmake" >"$WORK/out" 2>&1; }
+check "the repository's unity files share no file-local function name" names_script "$ROOT"
+grep -q 'no name in two files' "$WORK/out" || { echo "unexpected output:"; cat "$WORK/out"; }
+unity_tree() {  # a copy of lib/ and app/ with one more file: unity_tree REL CONTENT
+  rm -rf "$WORK/tree" && mkdir -p "$WORK/tree" && cp -r "$ROOT/lib" "$ROOT/app" "$WORK/tree/"
+  printf '%s\n' "$2" >"$WORK/tree/$1"
+}
+names_fail() { ! names_script "$WORK/tree" && grep -qF -- "$1" "$WORK/out"; }
+unity_tree lib/run/bad.cpp 'namespace nnlab {
+namespace {
+std::vector<std::string_view> split(std::string_view line, char c) {
+  return {};
+}
+}  // namespace
+}  // namespace nnlab'
+check "an overload of another file's file-local function in lib/ is refused, naming both" \
+  names_fail 'split(): lib/lab/lab.cpp and lib/run/bad.cpp'
+unity_tree app/bad.cpp 'namespace {
+int put_duration(double seconds) { return 0; }
+}  // namespace'
+check "the same in app/" names_fail 'put_duration(): app/bad.cpp and app/progress.cpp'
+unity_tree lib/nn/extra.cpp 'namespace {
+std::vector<std::string> split(const std::string& line) { return {}; }
+}  // namespace'
+check "lib/nn/ (one object per file) is outside the rule" names_script "$WORK/tree"
+unity_tree lib/run/fine.cpp 'namespace nnlab {
+std::vector<std::string> split(const std::string& line);  // a declaration, public
+}  // namespace nnlab'
+check "a public declaration is not a file-local definition" names_script "$WORK/tree"
 finish test_layers
