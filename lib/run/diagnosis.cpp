@@ -53,8 +53,9 @@ double to_number(const std::string& s) {
 }
 
 // Reads `required` and whichever of `optional` the header has. Nullopt when the file is missing.
-std::optional<Columns> read_columns(const fs::path& path, const std::vector<std::string>& required,
-                                const std::vector<std::string>& optional = {}) {
+std::optional<Columns> read_columns(const fs::path& path,
+                                    const std::vector<std::string>& required,
+                                    const std::vector<std::string>& optional = {}) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
   std::string line;
@@ -399,8 +400,8 @@ Diagnosis diagnose_run(const fs::path& dir, const DiagnosisThresholds& t) {
   c.recurrent = c.model_type == "rnn" || c.model_type == "lstm" || c.model_type == "gru";
   const auto metrics = read_columns(dir / kMetricsFile, {"step", "grad_norm", "clipped"});
   const auto grad_norms = read_columns(dir / kGradNormsFile,
-                                     {"step", "layer", "param", "grad_norm", "value_norm"},
-                                     {"update_norm"});
+                                       {"step", "layer", "param", "grad_norm", "value_norm"},
+                                       {"update_norm"});
   const auto activations = read_columns(dir / kActivationsFile, {"step", "layer", "saturated"});
   check_diverged(c, metrics);
   check_metrics(c, metrics);
