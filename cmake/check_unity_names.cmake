@@ -15,7 +15,6 @@ set(count 0)
 foreach(group lib app)
   file(GLOB_RECURSE files "${ROOT}/${group}/*.cpp")
   list(FILTER files EXCLUDE REGEX "/lib/nn/")
-  set(names "")
   foreach(f IN LISTS files)
     file(RELATIVE_PATH rel "${ROOT}" "${f}")
     # An anonymous namespace opens with "namespace {" and closes with "}  // namespace" at the
