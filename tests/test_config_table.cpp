@@ -103,6 +103,20 @@ TEST_CASE("table: a value outside a key's range is refused at the key's path") {
   }
 }
 
+TEST_CASE("table: a key's range as written shows both bounds with their signs") {
+  for (const auto& key : config_keys()) {
+    if ((key.type != KeyType::integer && key.type != KeyType::number) || !key.range_text.empty())
+      continue;
+    CAPTURE(key.path);
+    const std::string text = range_text(key);
+    const auto comma = text.find(", ");
+    REQUIRE(comma != std::string::npos);
+    CHECK((text[1] == '-') == (key.lo < 0));
+    CHECK((text[comma + 2] == '-') == (key.hi < 0));
+  }
+  CHECK(range_text(*find_key(config_keys(), "model.bias_init")) == "[-10^6, 10^6]");
+}
+
 TEST_CASE("table: a choice outside its choices is refused with the choices") {
   for (const auto& key : config_keys()) {
     if (key.type != KeyType::choice) continue;

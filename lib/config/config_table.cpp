@@ -404,10 +404,11 @@ std::vector<KeySpec> make_sweep_keys() {
 }
 
 std::string default_number_text(double x) {
-  if (std::isinf(x)) return "inf";
+  const std::string sign = x < 0 ? "-" : "";
+  if (std::isinf(x)) return sign + "inf";
   const double p = std::log10(std::fabs(x));
   if (x != 0 && std::fabs(x) >= 1e5 && std::floor(p) == p)
-    return "10^" + std::to_string(static_cast<int>(p));
+    return sign + "10^" + std::to_string(static_cast<int>(p));
   char buf[64];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
   return std::string(buf, end);
