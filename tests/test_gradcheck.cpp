@@ -92,6 +92,19 @@ TEST_CASE("gradcheck passes deep sigmoid nets, whose first layers' gradients are
   }
 }
 
+TEST_CASE("gradcheck's summary says so when every tensor is noise-limited") {
+  // At a relative tolerance of 1e-14 every tensor's rounding noise (about 1e-11 of |g|) is above
+  // it: the summary must not report a worst relative error of 0.
+  const GradcheckReport report = gradcheck(parse(shipped("quickstart.json")));
+  const std::string table = format_gradcheck(report, 1e-14);
+  INFO(table);
+  for (const auto& row : report.rows) CHECK(row.noise_limited(1e-14));
+  CHECK(table.find("; every tensor noise-limited (tol 1.0e-14): ") != std::string::npos);
+  CHECK(table.find("worst relative error") == std::string::npos);
+  CHECK(table.find(std::to_string(report.rows.size()) + " tensor(s) noise-limited") !=
+        std::string::npos);
+}
+
 TEST_CASE("a broken backward fails gradcheck on the broken tensor's row") {
   struct Case {
     std::string config, tensor;
@@ -147,7 +160,7 @@ TEST_CASE("a failing tensor at a ReLU kink is checked again at a smaller step") 
   int retried = 0;
   for (const auto& row : report.rows) retried += row.step < kGradcheckStep ? 1 : 0;
   CHECK(retried > 0);
-  CHECK(table.find("(kink: step 1e-06)") != std::string::npos);
+  CHECK(table.find("(retried at step 1e-06)") != std::string::npos);
   // A broken gradient at the same kink still fails: its error does not shrink with the step.
   GradcheckOptions options;
   options.after_backward = [](Model<double>& model) {

@@ -182,26 +182,34 @@ std::string format_gradcheck(const GradcheckReport& report, double rel_tol, doub
                   r.relative_error, r.abs_error, r.noise, r.max_abs_error,
                   !passed ? "  FAIL" : noisy ? "  (noise-limited)" : "");
     out += line;
-    if (passed && r.step < report.step) {  // annotate: checked around a kink at a smaller step
+    // Passed at a smaller step, with an error at least ten times smaller: the larger step's
+    // error was the differences' (a ReLU kink within 2h, or truncation), not backprop's.
+    if (passed && r.step < report.step) {
       out.pop_back();
-      std::snprintf(line, sizeof line, "  (kink: step %.0e)\n", r.step);
+      std::snprintf(line, sizeof line, "  (retried at step %.0e)\n", r.step);
       out += line;
     }
     limited += passed && noisy ? 1 : 0;
   }
   char atol_text[64] = "";
   if (abs_tol > 0) std::snprintf(atol_text, sizeof atol_text, ", atol %.1e", abs_tol);
-  std::snprintf(line, sizeof line,
-                "batch %d, loss %.17g, step %.1e; worst relative error %.3e (tol %.1e%s): %s\n",
-                report.batch_size, report.loss, report.step, report.worst(rel_tol), rel_tol,
-                atol_text, report.passed(rel_tol, abs_tol) ? "ok" : "FAILED");
+  const bool all_limited = limited > 0 && limited == static_cast<int>(report.rows.size());
+  char worst_text[64];
+  if (all_limited)
+    std::snprintf(worst_text, sizeof worst_text, "every tensor noise-limited");
+  else
+    std::snprintf(worst_text, sizeof worst_text, "worst relative error %.3e", report.worst(rel_tol));
+  std::snprintf(line, sizeof line, "batch %d, loss %.17g, step %.1e; %s (tol %.1e%s): %s\n",
+                report.batch_size, report.loss, report.step, worst_text, rel_tol, atol_text,
+                report.passed(rel_tol, abs_tol) ? "ok" : "FAILED");
   out += line;
   if (limited > 0) {
     std::snprintf(line, sizeof line,
-                  "%d tensor(s) noise-limited: gradients too small for differences at step %.1e "
-                  "to check to %.1e; they passed because their error is below the noise column "
-                  "(a smooth net resolves 100x smaller gradients at --step 1e-3)\n",
-                  limited, report.step, rel_tol);
+                  "%d tensor(s) noise-limited: the rounding noise of their differences is "
+                  "above %.1e of their gradients, so they were checked only to that noise "
+                  "(noise column)%s\n",
+                  limited, rel_tol,
+                  report.step < 1e-3 ? "; a smooth net has 100x less noise at --step 1e-3" : "");
     out += line;
   }
   return out;
