@@ -330,6 +330,31 @@ TEST_CASE("diagnosis rules, each shown and not shown") {
     write(dir / "summary.json", s.dump());
     CHECK(diagnose_run(dir).findings.empty());
   }
+  SUBCASE("a run that has not finished says so, and why trivial_loss is not checked") {
+    // A killed run: summary.json as written when training started (status "running", with no
+    // steps, final or baseline), and the rows written so far.
+    const fs::path dir = run_dir("running", mlp_config("relu"), {{"status", "running"}});
+    write(dir / "metrics.csv", metrics(steady));
+    write(dir / "grad_norms.csv", grad_norms(10, 0.5, 1e-3));
+    write(dir / "activations.csv", activations(10, 0.5));
+    Diagnosis d = diagnose_run(dir);
+    CHECK(d.findings.empty());
+    REQUIRE(d.skipped.size() == 1);
+    CHECK(d.skipped[0].find("trivial_loss: the run has not finished") == 0);
+    std::vector<std::string> lines = describe(d);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[0] == "the run has not finished (status \"running\": still training, or killed): "
+                      "the rules saw only the rows written so far");
+    CHECK(lines[1] == "no problems found");
+    json s = completed();
+    s["status"] = "interrupted";
+    write(dir / "summary.json", s.dump());
+    d = diagnose_run(dir);
+    CHECK(d.skipped.empty());  // an interrupted run has a final evaluation and its baseline
+    lines = describe(d);
+    CHECK(lines.front() == "the run has not finished (status \"interrupted\"): the rules saw "
+                           "only the rows written so far");
+  }
   SUBCASE("a diverged run names its step and layer") {
     json s = {{"status", "diverged"},
               {"steps", 7},

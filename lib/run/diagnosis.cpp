@@ -351,12 +351,16 @@ void check_activations(Context& c, const std::optional<Columns>& a) {
 
 void check_baseline(Context& c) {
   const json& s = c.summary;
+  if (!s.contains("final") || !s["final"].is_object()) {
+    c.d.skipped.push_back("trivial_loss: the run has not finished (no final loss or accuracy "
+                          "in summary.json)");
+    return;
+  }
   if (!s.contains("baseline") || !s["baseline"].is_object()) {
     c.d.skipped.push_back("trivial_loss: summary.json records no baseline (regression MLP, or "
                           "a run of an older nnlab)");
     return;
   }
-  if (!s.contains("final") || !s["final"].is_object()) return;  // the run never finished
   const std::string name = s["baseline"].value("name", "");
   const double base = s["baseline"].value("value", kNaN);
   const json& fin = s["final"];
@@ -403,6 +407,7 @@ Diagnosis diagnose_run(const fs::path& dir, const DiagnosisThresholds& t) {
                                        {"step", "layer", "param", "grad_norm", "value_norm"},
                                        {"update_norm"});
   const auto activations = read_columns(dir / kActivationsFile, {"step", "layer", "saturated"});
+  d.status = c.summary.value("status", "");
   check_diverged(c, metrics);
   check_metrics(c, metrics);
   check_grad_norms(c, grad_norms);
@@ -428,6 +433,10 @@ json to_json(const Diagnosis& d) {
 
 std::vector<std::string> describe(const Diagnosis& d) {
   std::vector<std::string> lines;
+  if (d.status == "running" || d.status == "interrupted")
+    lines.push_back("the run has not finished (status \"" + d.status + "\"" +
+                    (d.status == "running" ? ": still training, or killed" : "") +
+                    "): the rules saw only the rows written so far");
   for (const Finding& f : d.findings) {
     std::string where = f.layer > 0 ? "layer " + std::to_string(f.layer) : "network";
     if (!f.param.empty()) where += " " + f.param;

@@ -43,6 +43,7 @@ struct Finding {
 struct Diagnosis {
   std::vector<Finding> findings;
   std::vector<std::string> skipped;  // rules not checked, each with the reason
+  std::string status;                // summary.json's status ("running", "completed", ...)
 };
 
 // Reads the run directory's files and applies every rule. Throws IoError when `dir` holds no
@@ -53,8 +54,9 @@ Diagnosis diagnose_run(const std::filesystem::path& dir, const DiagnosisThreshol
 // (NaN values as null).
 nlohmann::json to_json(const Diagnosis& diagnosis);
 
-// Lines for a terminal: one per finding ("layer 1 W, step 41: ...; try: ..."), "no problems
-// found" when there is none, then one per skipped rule.
+// Lines for a terminal: first, for a run that has not finished (status "running" or
+// "interrupted"), a line that says so; one per finding ("layer 1 W, step 41: ...; try: ..."),
+// "no problems found" when there is none, then one per skipped rule.
 std::vector<std::string> describe(const Diagnosis& diagnosis);
 
 }  // namespace nnlab
