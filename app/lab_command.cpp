@@ -160,10 +160,8 @@ int run_lab(const LabOptions& options, const CommonOptions& common, const char* 
     std::printf("\nlab %s: %s\n", lab.name.c_str(), lab.question.c_str());
     for (const auto& r : verdict.results) {
       const auto& p = *r.prediction;
-      std::string predicted = p.value     ? fmt::format("{:.6g} ± {:.2g}", *p.value, *p.tolerance)
-                              : p.at_most ? fmt::format("≤ {:.6g}", *p.at_most)
-                              : p.at_least ? fmt::format("≥ {:.6g}", *p.at_least)
-                                           : std::string("nothing (reported only)");
+      const std::string predicted =
+          p.reported_only() ? std::string("nothing (reported only)") : prediction_text(p);
       std::string measured = r.n == 0 ? std::string("no finite value")
                                       : fmt::format("{:.6g} ± {:.2g} over {} run{}", r.mean, r.std, r.n,
                                                     r.n == 1 ? "" : "s");

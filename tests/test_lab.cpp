@@ -297,6 +297,15 @@ TEST_CASE("lab verdict: computed from the runs; a changed prediction disagrees")
   CHECK(v.results[0].agrees);
   CHECK(verdict_json(lab, v, false)["predictions"][0]["prediction"]["reported_only"] == true);
   CHECK(report_markdown(lab, v, false, "c", {}, {}).find("| (reported) | reported |") != std::string::npos);
+  // A '|' in a prediction's text is escaped: its row keeps the table's five cells.
+  lab.predictions[0].text = "|a2 - y| = 0.5";
+  const std::string piped = report_markdown(lab, v, false, "c", {}, {});
+  const auto row_start = piped.find("| \\|a2 - y\\| = 0.5 |");
+  REQUIRE(row_start != std::string::npos);
+  const std::string row = piped.substr(row_start, piped.find('\n', row_start) - row_start);
+  int separators = 0;
+  for (std::size_t i = 0; i < row.size(); ++i) separators += row[i] == '|' && (i == 0 || row[i - 1] != '\\');
+  CHECK(separators == 6);
 
   // A run without a finite value makes its prediction disagree.
   write(run_dir(sweep.spec, sweep.runs[0]) / "grad_norms.csv",

@@ -758,13 +758,6 @@ LabVerdict compute_verdict(const Lab& lab, const Sweep& sweep) {
 
 namespace {
 
-std::string prediction_text(const LabPrediction& p) {
-  if (p.reported_only()) return "(reported)";
-  if (p.value) return num(*p.value) + " ± " + num(*p.tolerance);
-  if (p.at_most) return "≤ " + num(*p.at_most);
-  return "≥ " + num(*p.at_least);
-}
-
 std::string group_text(const std::vector<std::pair<std::string, json>>& where) {
   if (where.empty()) return "every run";
   std::string out;
@@ -787,6 +780,13 @@ std::string measured_text(const LabResult& r) {
 }
 
 }  // namespace
+
+std::string prediction_text(const LabPrediction& p) {
+  if (p.reported_only()) return "(reported)";
+  if (p.value) return num(*p.value) + " ± " + num(*p.tolerance);
+  if (p.at_most) return "≤ " + num(*p.at_most);
+  return "≥ " + num(*p.at_least);
+}
 
 json verdict_json(const Lab& lab, const LabVerdict& verdict, bool quick) {
   json out;
@@ -830,6 +830,18 @@ json verdict_json(const Lab& lab, const LabVerdict& verdict, bool quick) {
   return out;
 }
 
+namespace {
+// A table cell's text with its '|' escaped (a lab's prediction may write |a2 - y|).
+std::string table_cell(const std::string& text) {
+  std::string cell;
+  for (char ch : text) {
+    if (ch == '|') cell += '\\';
+    cell += ch;
+  }
+  return cell;
+}
+}  // namespace
+
 std::string report_markdown(const Lab& lab, const LabVerdict& verdict, bool quick,
                             const std::string& command, const std::vector<std::string>& figure_commands,
                             const std::vector<bool>& figures_drawn) {
@@ -847,9 +859,9 @@ std::string report_markdown(const Lab& lab, const LabVerdict& verdict, bool quic
   md += "| prediction | runs | measured: mean ± std over runs (min … max) | predicted | |\n";
   md += "|---|---|---|---|---|\n";
   for (const auto& r : verdict.results) {
-    md += "| " + r.prediction->text + " | " + where_text(*r.prediction) + " (" +
-          std::to_string(r.values.size()) + ") | " + measured_text(r) + " | " +
-          prediction_text(*r.prediction) + " | " +
+    md += "| " + table_cell(r.prediction->text) + " | " + table_cell(where_text(*r.prediction)) +
+          " (" + std::to_string(r.values.size()) + ") | " + table_cell(measured_text(r)) + " | " +
+          table_cell(prediction_text(*r.prediction)) + " | " +
           (!r.agrees ? "**disagrees**" : r.prediction->reported_only() ? "reported" : "agrees") + " |\n";
   }
   md += "\nWhat each number is:\n\n";

@@ -121,6 +121,10 @@ struct LabVerdict {
 // a `versus` pairing is not one to one.
 LabVerdict compute_verdict(const Lab& lab, const Sweep& sweep);
 
+// What a prediction expects, as the report and the terminal write it: "2.75 ± 2.25", "≤ 0.2",
+// "≥ 0.3", or "(reported)" for a measurement only reported.
+std::string prediction_text(const LabPrediction& prediction);
+
 // verdict.json and REPORT.md. `command` is the command that reproduces the lab;
 // `figures_drawn` says whether the PNGs exist (else REPORT.md gives the commands).
 nlohmann::json verdict_json(const Lab& lab, const LabVerdict& verdict, bool quick);
