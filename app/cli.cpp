@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <limits>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
@@ -44,6 +46,31 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
   context.base_dir = fs::absolute(fs::path(path)).parent_path();
   context.default_name = fs::path(path).stem().string();
   return parse_config(doc, context);
+}
+
+RunEstimate check_fits(const Config& config, const std::filesystem::path& writes_to,
+                       bool allow_large) {
+  const RunEstimate estimate = estimate_run(config);
+  spdlog::debug("estimated memory {}, logs {}, checkpoint {}",
+                human_bytes(static_cast<double>(estimate.memory())),
+                human_bytes(static_cast<double>(estimate.logs)),
+                human_bytes(static_cast<double>(estimate.checkpoint) / 2));
+  if (allow_large) return estimate;
+  MachineLimits limits;
+  if (writes_to.empty()) {
+    limits.memory = machine_limits(".").memory;
+    limits.disk_free = std::numeric_limits<std::uint64_t>::max();
+  } else {
+    limits = machine_limits(writes_to);
+  }
+  check_feasible(config, estimate, limits);
+  return estimate;
+}
+
+void add_allow_large(CLI::App* cmd, bool& allow_large) {
+  cmd->add_flag("--allow-large", allow_large,
+                "Go on even when the estimated memory or disk use exceeds this machine's "
+                "(docs/run-safety.md)");
 }
 
 void report_config_error(const std::exception& error) {

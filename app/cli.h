@@ -2,11 +2,17 @@
 // file with its --set overrides into a checked Config.
 #pragma once
 
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "config/feasibility.h"
+
+namespace CLI {
+class App;
+}
 
 namespace nnlab::cli {
 
@@ -20,8 +26,9 @@ enum ExitCode : int {
 
 inline constexpr const char* kExitCodesHelp =
     "Exit codes: 0 completed; 1 runtime or I/O error; 2 bad command line, config, data or\n"
-    "weights file; 3 diverged (NaN/Inf); 4 gradcheck above tolerance; 128+N killed by signal N\n"
-    "(SIGINT/SIGTERM stop cleanly, write summary.json with status \"interrupted\", then re-raise).";
+    "weights file; 3 diverged (NaN/Inf); 4 gradcheck above tolerance; 5 a lab disagrees with\n"
+    "the chapter; 128+N killed by signal N (SIGINT/SIGTERM stop cleanly, write summary.json with\n"
+    "status \"interrupted\", then re-raise).";
 
 struct CommonOptions {
   bool quiet = false;
@@ -33,6 +40,16 @@ void setup_logging(const CommonOptions& options);
 // Reads CONFIG, applies every "key.path=value" in order, and parses the result strictly.
 // Throws ConfigError listing every problem.
 Config load_config(const std::string& path, const std::vector<std::string>& overrides);
+
+// The run's estimate (lib/config/feasibility.h); unless allow_large, refuses a config whose run
+// would not fit this machine: ConfigError at the key behind it (exit 2), before anything is
+// allocated or created. The memory always; the disk too when `writes_to` (the run directory, or
+// where it would be created) is given. train, validate, probe and gradcheck call it.
+RunEstimate check_fits(const Config& config, const std::filesystem::path& writes_to,
+                       bool allow_large);
+
+// The --allow-large flag of the commands that call check_fits.
+void add_allow_large(CLI::App* cmd, bool& allow_large);
 
 // Prints a ConfigError (one line per problem) to stderr.
 void report_config_error(const std::exception& error);

@@ -201,9 +201,7 @@ CLI::App* setup_train(CLI::App& app, TrainOptions& options) {
       "--out", options.out, "Run directory (default: a new one under log.dir named after the run)");
   CLI::Option* force = cmd->add_flag(
       "--force", options.force, "With --out: overwrite the run files of a non-empty directory");
-  cmd->add_flag("--allow-large", options.allow_large,
-                "Run even when the estimated memory or disk use exceeds this machine's "
-                "(docs/run-safety.md)");
+  add_allow_large(cmd, options.allow_large);
   cmd->add_option("--resume", options.resume,
                   "Continue the run in RUN_DIR from its last checkpoint (instead of CONFIG): rows "
                   "logged after the checkpoint are dropped, and the result is the same as an "
@@ -247,14 +245,8 @@ int run_train(const TrainOptions& options, const CommonOptions& common, int argc
                                      [](const std::string& o) { return o.rfind("name=", 0) == 0; });
       if (options.out.empty() && !named) config.name = default_run_name(config.name, options.overrides);
       // Before anything is allocated or created (a resumed run was checked when it started).
-      const RunEstimate estimate = estimate_run(config);
-      spdlog::debug("estimated memory {}, logs {}, checkpoint {}",
-                    human_bytes(static_cast<double>(estimate.memory())),
-                    human_bytes(static_cast<double>(estimate.logs)),
-                    human_bytes(static_cast<double>(estimate.checkpoint) / 2));
-      if (!options.allow_large)
-        check_feasible(config, estimate,
-                       machine_limits(options.out.empty() ? config.log.dir : options.out));
+      const RunEstimate estimate =
+          check_fits(config, options.out.empty() ? config.log.dir : options.out, options.allow_large);
       if (estimate.logs > kLargeLogBytes)
         spdlog::warn("this run will write about {} of logs ({} steps, per-layer rows every {}); "
                      "raise log.every to write less", human_bytes(static_cast<double>(estimate.logs)),
@@ -271,6 +263,7 @@ CLI::App* setup_validate(CLI::App& app, ValidateOptions& options) {
       "validate", "Check CONFIG (with --set overrides, data and weights file) without running; "
                   "print the resolved config on stdout");
   add_config_options(cmd, options.config, options.overrides);
+  add_allow_large(cmd, options.allow_large);
   cmd->footer(kExitCodesHelp);
   return cmd;
 }
@@ -278,6 +271,7 @@ CLI::App* setup_validate(CLI::App& app, ValidateOptions& options) {
 int run_validate(const ValidateOptions& options) {
   return guarded([&] {
     const Config config = load_config(options.config, options.overrides);
+    check_fits(config, config.log.dir, options.allow_large);  // as train would, before building
     Config resolved = config;
     std::vector<std::string> warnings;
     if (config.dtype == DType::float64) {
@@ -316,6 +310,7 @@ CLI::App* setup_gradcheck(CLI::App& app, GradcheckOptions& options) {
                   "Relative finite-difference step: p moves by step * max(1, |p|)")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  add_allow_large(cmd, options.allow_large);
   cmd->footer(kExitCodesHelp);
   return cmd;
 }
@@ -323,6 +318,9 @@ CLI::App* setup_gradcheck(CLI::App& app, GradcheckOptions& options) {
 int run_gradcheck(const GradcheckOptions& options) {
   return guarded([&] {
     const Config config = load_config(options.config, options.overrides);
+    Config as_checked = config;  // gradcheck builds the model in float64 whatever the dtype
+    as_checked.dtype = DType::float64;
+    check_fits(as_checked, {}, options.allow_large);
     nnlab::GradcheckOptions check;
     check.step = options.step;
     check.tolerance = options.tolerance;

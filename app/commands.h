@@ -25,6 +25,7 @@ int run_train(const TrainOptions& options, const CommonOptions& common, int argc
 struct ValidateOptions {
   std::string config;
   std::vector<std::string> overrides;
+  bool allow_large = false;  // skip the feasibility check, as train --allow-large
 };
 CLI::App* setup_validate(CLI::App& app, ValidateOptions& options);
 int run_validate(const ValidateOptions& options);
@@ -35,6 +36,7 @@ struct GradcheckOptions {
   double tolerance = kGradcheckTolerance;  // defaults defined once, in lib/run/gradcheck.h
   double abs_tolerance = 0;
   double step = kGradcheckStep;
+  bool allow_large = false;  // skip the memory check
 };
 CLI::App* setup_gradcheck(CLI::App& app, GradcheckOptions& options);
 int run_gradcheck(const GradcheckOptions& options);

@@ -14,11 +14,17 @@
 
 namespace nnlab::cli {
 
+namespace {
+constexpr const char* kPrintExitCodes = "Exit codes: 0 printed; 2 a bad command line.";
+}  // namespace
+
 CLI::App* setup_explain(CLI::App& app, ExplainOptions& options) {
   auto* cmd = app.add_subcommand(
       "explain", "Explain a config key (doc, type, default, range, when it applies), or list them");
   cmd->add_option("key", options.key, "A key path such as train.lr, or a section such as model");
   cmd->add_flag("--sweep", options.sweep, "The keys of sweep files instead of configs");
+  cmd->footer("Exit codes: 0 printed; 2 an unknown key (with the likely one), or a bad command "
+              "line.");
   return cmd;
 }
 
@@ -54,7 +60,9 @@ int run_explain(const ExplainOptions& options) {
 }
 
 CLI::App* setup_docs(CLI::App& app) {
-  return app.add_subcommand("docs", "Print the config reference (docs/config.md) in Markdown");
+  auto* cmd = app.add_subcommand("docs", "Print the config reference (docs/config.md) in Markdown");
+  cmd->footer(kPrintExitCodes);
+  return cmd;
 }
 
 int run_docs() {
@@ -66,6 +74,7 @@ CLI::App* setup_schema(CLI::App& app, SchemaOptions& options) {
   auto* cmd = app.add_subcommand("schema", "Print the JSON Schema of configs or of sweep files");
   cmd->add_option("which", options.which, "config (default) or sweep")
       ->check(CLI::IsMember({"config", "sweep"}));
+  cmd->footer(kPrintExitCodes);
   return cmd;
 }
 
@@ -79,6 +88,7 @@ CLI::App* setup_completion(CLI::App& app, CompletionOptions& options) {
   cmd->add_option("shell", options.shell, "bash or zsh")
       ->required()
       ->check(CLI::IsMember({"bash", "zsh"}));
+  cmd->footer(kPrintExitCodes);
   return cmd;
 }
 

@@ -18,6 +18,8 @@ CLI::App* setup_diagnose(CLI::App& app, DiagnoseOptions& options) {
   cmd->add_option("RUN_DIR", options.run_dir, "A run directory (config.json, summary.json, CSVs)")
       ->required();
   cmd->add_flag("--json", options.json, "Print the diagnosis as JSON (as in summary.json)");
+  cmd->footer("Exit codes: 0 diagnosed (findings or none); 1 a CSV file of the run cannot be "
+              "read;\n2 not a run directory, or a bad command line.");
   return cmd;
 }
 

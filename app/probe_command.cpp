@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -113,6 +114,7 @@ CLI::App* setup_probe(CLI::App& app, ProbeCommandOptions& options) {
   cmd->add_option("--out", options.out, "Directory to write (default: log.dir/NAME-probe-TIME)");
   cmd->add_flag("--force", options.force, "Write into a non-empty --out directory");
   cmd->add_option("-j,--jobs", options.threads, "Threads over seeds")->capture_default_str();
+  add_allow_large(cmd, options.allow_large);
   cmd->footer(kExitCodesHelp);
   return cmd;
 }
@@ -125,6 +127,9 @@ int run_probe_command(const ProbeCommandOptions& options, int argc, char** argv)
     if (options.batch != 0) probe.batch = options.batch;
     if (!options.fit.empty()) probe.fit = parse_fit(options.fit);
     probe.threads = options.threads;
+    Config as_probed = config;  // one batch of the probe's size per seed
+    if (probe.batch) as_probed.train.batch_size = std::clamp(*probe.batch, 1, 10'000'000);
+    check_fits(as_probed, {}, options.allow_large);
     namespace fs = std::filesystem;
     if (!options.out.empty() && fs::exists(options.out) && !options.force &&
         (!fs::is_directory(options.out) || !fs::is_empty(options.out)))

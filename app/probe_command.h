@@ -20,6 +20,7 @@ struct ProbeCommandOptions {
   std::string out;
   bool force = false;
   int threads = 1;
+  bool allow_large = false;  // skip the memory check
 };
 CLI::App* setup_probe(CLI::App& app, ProbeCommandOptions& options);
 int run_probe_command(const ProbeCommandOptions& options, int argc, char** argv);
