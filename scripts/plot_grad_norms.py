@@ -10,6 +10,7 @@ import json
 import math
 import os
 import sys
+import textwrap
 
 import matplotlib
 
@@ -54,6 +55,12 @@ def number(text):
         return float(text)
     except ValueError:
         return math.nan
+
+
+def wrapped(title, width=64):
+    """A title broken into lines of at most `width` characters (a run named after its --set
+    overrides has a long name without spaces), so that the figure does not cut it off."""
+    return "\n".join(textwrap.wrap(title, width)) if title else title
 
 
 def run_name(run_dir):
@@ -215,7 +222,7 @@ def plot_run(args):
                     xytext=(-4, -4), textcoords="offset points", ha="right", va="top",
                     color="red", fontsize="small")
     layer_legend_or_colorbar(fig, ax, layers, palette, bounds)
-    ax.set_title(args.title or f"{run_name(args.run_dir)}: gradient norm per layer")
+    ax.set_title(wrapped(args.title or f"{run_name(args.run_dir)}: gradient norm per layer"))
 
     if loss is not None:
         steps, y = loss
@@ -295,7 +302,7 @@ def plot_heatmap(args):
     tick_every = max(1, len(layers) // 12)
     ticks = list(range(1, len(layers) + 1, tick_every))
     ax.set_yticks(ticks, [str(layers[t - 1]) for t in ticks])
-    ax.set_title(args.title or f"{run_name(args.run_dir)}: log10 gradient norm, layer × step")
+    ax.set_title(wrapped(args.title or f"{run_name(args.run_dir)}: log10 gradient norm, layer × step"))
     suffix = "" if args.param == "auto" else f"_{args.param}"
     return fig, os.path.join(args.run_dir, f"grad_norms_heatmap{suffix}.png")
 
@@ -368,7 +375,7 @@ def plot_time(args):
         ax.set_ylabel("‖∂L/∂h_t‖  (log scale)")
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
-    fig.suptitle(args.title or f"{run_name(args.run_dir)}: gradient norm across time")
+    fig.suptitle(wrapped(args.title or f"{run_name(args.run_dir)}: gradient norm across time"))
     return fig, os.path.join(args.run_dir, "time_grad_norms.png")
 
 
