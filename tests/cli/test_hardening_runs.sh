@@ -309,6 +309,18 @@ run train ../tiny.json --set model.depth=1000 --set model.width=100000
 check "a model larger than the machine's memory: exit 2" test "$code" -eq 2
 check "  naming model.width and the estimate" grep -qE "^error: model.width: the run needs about [0-9.]+ TB of memory \(model" "$WORK/err"
 check "  nothing created" test -z "$(ls)"
+# The commands that build a model without training refuse it too, instead of a bare bad_alloc.
+for cmd in validate gradcheck "probe --seeds 1"; do
+  run $cmd ../tiny.json --set model.depth=1000 --set model.width=100000
+  check "$cmd: exit 2 naming model.width and the estimate (got $code)" \
+    test "$code" -eq 2 -a -n "$(grep -E '^error: model.width: the run needs about [0-9.]+ TB of memory' "$WORK/err")"
+  check "  nothing created" test -z "$(ls)"
+done
+run validate ../tiny.json --set train.epochs=10000000 --set train.batch_size=1 --set data.train_size=100000 --set log.every=1
+check "validate refuses a multi-TB log as train does (exit $code)" \
+  test "$code" -eq 2 -a -n "$(grep -E '^error: log.every: the run would write about' "$WORK/err")"
+run validate ../tiny.json --set train.epochs=10000000 --set train.batch_size=1 --set data.train_size=100000 --set log.every=1 --allow-large
+check "  and accepts it with --allow-large (exit $code)" test "$code" -eq 0
 run train ../tiny.json --set data.train_size=10000000 --set data.type=blobs --set data.features=100000
 check "data larger than the machine's memory: exit 2 at data.train_size" \
   test "$code" -eq 2 -a -n "$(grep '^error: data.train_size: the run needs about' "$WORK/err")"
