@@ -140,7 +140,10 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
       return kCompleted;
     case RunStatus::diverged:
       spdlog::error("diverged at step {}: {}{}", result.diverged_step,
-                    result.loss_nonfinite ? "non-finite loss" : "non-finite gradient",
+                    result.in_final_evaluation
+                        ? "its update left a non-finite loss in the final evaluation"
+                    : result.loss_nonfinite ? "non-finite loss"
+                                            : "non-finite gradient",
                     result.first_nonfinite_layer > 0
                         ? " (first non-finite gradient: " + result.first_nonfinite_param + ")"
                         : std::string());

@@ -246,6 +246,32 @@ TEST_CASE("a diverging run stops cleanly with its logs intact") {
   CHECK(fs::exists(dir / "weights.json"));
 }
 
+TEST_CASE("a last update that leaves the model non-finite makes the run diverged, not completed") {
+  // One full-batch step of lr 1e4 on a wide ReLU net: the step's own loss and gradients are
+  // finite, its update is not survivable, and no step follows to notice; the final evaluation
+  // does. Found by a hostile test: this run used to end "completed" with a NaN loss.
+  Config config = parse({{"data", {{"type", "moons"}, {"train_size", 64}, {"test_size", 32}}},
+                         {"model", {{"depth", 6}, {"width", 64}, {"activation", "relu"},
+                                    {"gain", 5}}},
+                         {"train", {{"epochs", 1}, {"lr", 1e4}, {"batch_size", 0}}}});
+  const fs::path dir = fresh_dir("diverge_last");
+  const TrainResult r = run_into<float>(config, dir);
+  REQUIRE(r.status == RunStatus::diverged);
+  CHECK(r.in_final_evaluation);
+  CHECK(r.diverged_step == 1);
+  const auto metrics = read_csv(dir / "metrics.csv");
+  REQUIRE(metrics.size() == 2);
+  CHECK(std::isfinite(std::stod(metrics[1][2])));  // the step's own loss was finite
+  const json summary = json::parse(slurp(dir / "summary.json"));
+  CHECK(summary["status"] == "diverged");
+  CHECK(summary["diverged"]["step"] == 1);
+  CHECK(summary["diverged"]["in_final_evaluation"] == true);
+  CHECK(summary["diagnosis"]["findings"][0]["rule"] == "diverged");
+  // A run whose final evaluation is finite is unaffected: the same net at a sane lr completes.
+  config.train.lr = 1e-3;
+  CHECK(run_into<float>(config, fresh_dir("diverge_last_sane")).status == RunStatus::completed);
+}
+
 TEST_CASE("the diverging step has its per-layer rows whatever log.every says") {
   // Each diverging config runs twice: logging every step, and every 1000th. The step at which it
   // diverges must have the same grad_norms.csv (and time_grad_norms.csv) rows in both, and the

@@ -144,7 +144,10 @@ void check_diverged(Context& c, const std::optional<Columns>& metrics) {
     for (std::size_t i = 0; i < metrics->rows; ++i)
       if (std::isfinite((*metrics)["grad_norm"][i])) last = (*metrics)["grad_norm"][i];
   f.message = std::string("the run diverged at step ") + std::to_string(f.step) +
-              (dv.value("loss_nonfinite", false) ? " (non-finite loss)" : " (non-finite gradient)") +
+              (dv.value("in_final_evaluation", false)
+                   ? " (its update left the model with a non-finite loss in the final evaluation)"
+               : dv.value("loss_nonfinite", false) ? " (non-finite loss)"
+                                                   : " (non-finite gradient)") +
               (std::isfinite(last) ? "; the last finite global gradient norm was " + num3(last)
                                    : "");
   f.cure = "lower train.lr (e.g. by 10x), or set train.clip_threshold (e.g. 1)";

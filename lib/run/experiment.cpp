@@ -329,6 +329,7 @@ TrainResult run_experiment(Experiment<T>& e, const std::filesystem::path& dir,
     nlohmann::json d;
     d["step"] = result.diverged_step;
     d["loss_nonfinite"] = result.loss_nonfinite;
+    d["in_final_evaluation"] = result.in_final_evaluation;
     if (result.first_nonfinite_layer > 0) {
       d["first_nonfinite_layer"] = result.first_nonfinite_layer;
       d["first_nonfinite_param"] = result.first_nonfinite_param;

@@ -7,6 +7,7 @@
 #include "base/csv.h"
 #include "data/data.h"
 #include "base/errors.h"
+#include "base/json_io.h"
 #include "run/experiment.h"
 #include "run/trainer.h"
 #include "run/run_dir.h"
@@ -24,6 +25,12 @@ Config finished_run_config(const fs::path& run_dir) {
     if (!fs::is_regular_file(run_dir / file))
       throw ConfigError("RUN_DIR", run_dir.string() + " is not a finished run directory (no " +
                                        file + ")");
+  // A diverged run's weights.json holds the weights that made its loss or gradients non-finite.
+  if (const auto summary = read_json_object(run_dir / kSummaryFile);
+      summary && summary->value("status", "") == "diverged")
+    throw ConfigError("RUN_DIR", run_dir.string() + " diverged (summary.json); its weights made "
+                                 "the loss or the gradients non-finite, so there is nothing to "
+                                 "predict with (lower train.lr, or set train.clip_threshold)");
   ConfigContext context;
   context.base_dir = fs::absolute(run_dir);
   Config config = parse_config(read_config_file(run_dir / kConfigFile), context);

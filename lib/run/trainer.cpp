@@ -290,6 +290,16 @@ TrainResult train(Model<T>& model, const Head& head, const Samples<T>& train_set
     result.epochs = epoch;
     run_eval(epoch);
   }
+  // A step checks its own loss and gradients before its update; after the last update no step
+  // is left to notice a model it made non-finite. The final evaluation's loss does.
+  const EvalInfo& last = result.last_eval;
+  if (!std::isfinite(last.train_loss) || (last.has_test && !std::isfinite(last.test_loss))) {
+    result.status = RunStatus::diverged;
+    result.diverged_step = result.steps;
+    result.loss_nonfinite = true;
+    result.in_final_evaluation = true;
+    return result;
+  }
   checkpoint(config.epochs + 1, 0, 0);
   return result;
 }

@@ -87,6 +87,8 @@ struct TrainResult {
   int first_nonfinite_layer = 0;  // highest layer (first reached by backprop) with a non-finite
                                   // gradient; 0 when every gradient was finite
   std::string first_nonfinite_param;
+  bool in_final_evaluation = false;  // diverged after the last step: its update left the model
+                                     // with a non-finite loss in the final evaluation
 };
 
 struct TrainOptions {
