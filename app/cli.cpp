@@ -67,6 +67,12 @@ RunEstimate check_fits(const Config& config, const std::filesystem::path& writes
   return estimate;
 }
 
+CLI::Option* refuse_empty(CLI::Option* option) {
+  return option->check(CLI::Validator(
+      [](std::string& value) { return value.empty() ? std::string("an empty path") : std::string(); },
+      ""));
+}
+
 void add_allow_large(CLI::App* cmd, bool& allow_large) {
   cmd->add_flag("--allow-large", allow_large,
                 "Go on even when the estimated memory or disk use exceeds this machine's "

@@ -12,6 +12,7 @@
 
 namespace CLI {
 class App;
+class Option;
 }
 
 namespace nnlab::cli {
@@ -47,6 +48,9 @@ Config load_config(const std::string& path, const std::vector<std::string>& over
 // where it would be created) is given. train, validate, probe and gradcheck call it.
 RunEstimate check_fits(const Config& config, const std::filesystem::path& writes_to,
                        bool allow_large);
+
+// Refuses an empty value of a path option (`--out ''` would otherwise mean "not given").
+CLI::Option* refuse_empty(CLI::Option* option);
 
 // The --allow-large flag of the commands that call check_fits.
 void add_allow_large(CLI::App* cmd, bool& allow_large);

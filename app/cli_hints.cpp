@@ -118,7 +118,10 @@ std::string command_line_error(const CLI::App& root, const CLI::ParseError& erro
     if (word == "--") break;
     if (!word.empty() && word.front() == '-' && word.size() > 1 &&
         !(std::isdigit(static_cast<unsigned char>(word[1])) || word[1] == '.')) {
-      const CLI::Option* opt = find_option(*sub, word.substr(0, word.find('=')));
+      const std::string name = word.substr(0, word.find('='));
+      // -q and -v are the top level's, accepted after the subcommand too (fallthrough).
+      const CLI::Option* opt = find_option(*sub, name);
+      if (opt == nullptr) opt = find_option(root, name);
       if (opt == nullptr) return option_hint(*sub, word, j + 1 < args.size() ? &args[j + 1] : nullptr);
       in_set = word == "--set";
       if (!in_set && opt->get_expected_min() > 0 && word.find('=') == std::string::npos) ++j;

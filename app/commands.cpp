@@ -200,8 +200,8 @@ CLI::App* setup_train(CLI::App& app, TrainOptions& options) {
       ->type_name("KEY=VALUE")
       ->take_all()
       ->allow_extra_args(false);
-  CLI::Option* out = cmd->add_option(
-      "--out", options.out, "Run directory (default: a new one under log.dir named after the run)");
+  CLI::Option* out = refuse_empty(cmd->add_option(
+      "--out", options.out, "Run directory (default: a new one under log.dir named after the run)"));
   CLI::Option* force = cmd->add_flag(
       "--force", options.force, "With --out: overwrite the run files of a non-empty directory");
   add_allow_large(cmd, options.allow_large);

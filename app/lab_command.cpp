@@ -88,7 +88,8 @@ CLI::App* setup_lab(CLI::App& app, LabOptions& options) {
              "judge the chapter's prediction: verdict.json and REPORT.md in the lab's directory");
   options.run_cmd = run;
   run->add_option("name", options.name, "A lab's name (see `nnlab lab list`) or a lab file")->required();
-  run->add_option("--out", options.out, "The lab's directory (default: runs/labs/NAME, NAME-quick with --quick)");
+  refuse_empty(run->add_option("--out", options.out,
+                               "The lab's directory (default: runs/labs/NAME, NAME-quick with --quick)"));
   run->add_option("-j,--jobs", options.jobs, "Runs at a time")->check(CLI::Range(1, 256))
       ->capture_default_str()->type_name("N");
   run->add_flag("--quick", options.quick, "The lab's quick variant (a few seconds; what CI runs)");

@@ -35,7 +35,7 @@ CLI::App* setup_predict(CLI::App& app, PredictOptions& options) {
                                     "The run's own data: the test split after the training split");
   grid->excludes(data);
   both->excludes(data)->excludes(grid);
-  cmd->add_option("--out", options.out, "Write the CSV to FILE (default: stdout)")
+  refuse_empty(cmd->add_option("--out", options.out, "Write the CSV to FILE (default: stdout)"))
       ->type_name("FILE");
   cmd->footer(kExitCodesHelp);
   return cmd;

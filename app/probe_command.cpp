@@ -111,7 +111,7 @@ CLI::App* setup_probe(CLI::App& app, ProbeCommandOptions& options) {
   cmd->add_option("--fit", options.fit,
                   "Layers (time steps for recurrent models) L1:L2 of the ln ||delta||^2 slope "
                   "(default: the middle half)");
-  cmd->add_option("--out", options.out, "Directory to write (default: log.dir/NAME-probe-TIME)");
+  refuse_empty(cmd->add_option("--out", options.out, "Directory to write (default: log.dir/NAME-probe-TIME)"));
   cmd->add_flag("--force", options.force, "Write into a non-empty --out directory");
   cmd->add_option("-j,--jobs", options.threads, "Threads over seeds")->capture_default_str();
   add_allow_large(cmd, options.allow_large);

@@ -341,8 +341,8 @@ CLI::App* setup_sweep(CLI::App& app, SweepOptions& options) {
       "Run every run of SWEEP.json (a base config, a grid and/or list of overrides, seeds), "
       "or list them, count them, or run one");
   cmd->add_option("sweep", options.sweep_file, "Sweep file (JSON)")->required();
-  cmd->add_option("--out", options.out,
-                  "Sweep directory (default: the file's \"out\", else runs/NAME)");
+  refuse_empty(cmd->add_option("--out", options.out,
+                               "Sweep directory (default: the file's \"out\", else runs/NAME)"));
   CLI::Option* list = cmd->add_flag(
       "--list", options.list,
       "Print one `nnlab train ...` command per run, in run order (for GNU parallel, xargs, job "
@@ -425,7 +425,8 @@ CLI::App* setup_summarize(CLI::App& app, SummarizeOptions& options) {
       "Print one CSV row per run directory under DIR: the keys that vary, seed, status, final "
       "metrics and first/last-layer gradient norms");
   cmd->add_option("dir", options.dir, "A sweep directory, or any directory holding runs")->required();
-  cmd->add_option("--out", options.out, "Write the CSV to FILE instead of stdout")->type_name("FILE");
+  refuse_empty(cmd->add_option("--out", options.out, "Write the CSV to FILE instead of stdout"))
+      ->type_name("FILE");
   cmd->add_option("--window", options.window,
                   "Logged steps averaged for the gradient columns (the first K; *_end: the last K)")
       ->check(CLI::Range(1, 1000000000))

@@ -233,6 +233,12 @@ cli_error() {  # cli_error "text" ARGS...: exit 2, one error line with the text,
 check "unknown subcommand: did you mean" cli_error 'unknown subcommand "trian" (did you mean "train"?)' trian c.json
 check "nnlab CONFIG.json: suggests train" cli_error 'to train this config: nnlab train c.json' c.json
 check "unknown option: did you mean" cli_error 'unknown option --forse (did you mean --force?)' train c.json --forse
+check "-q after the subcommand does not hide the real error" cli_error 'unknown option --forse (did you mean --force?)' train c.json -q --forse
+check "  nor does -v" cli_error 'unknown option --bogus' diagnose c.json -v --bogus
+check "  a missing --set value after -q keeps its message" cli_error '--set' validate c.json -q --set
+for cmd in train probe; do
+  check "$cmd --out '': refused, not ignored" cli_error '--out: an empty path' $cmd c.json --out ''
+done
 check "--epochs 5: suggests --set" cli_error 'config keys are set with --set train.epochs=5' train c.json --epochs 5
 check "--lr=0.1: suggests --set" cli_error '--set train.lr=0.1' validate c.json --lr=0.1
 check "--set value split by the shell: how to quote" \
