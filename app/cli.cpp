@@ -3,6 +3,8 @@
 
 #include <unistd.h>
 
+#include <charconv>
+#include <cmath>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -71,6 +73,42 @@ CLI::Option* refuse_empty(CLI::Option* option) {
   return option->check(CLI::Validator(
       [](std::string& value) { return value.empty() ? std::string("an empty path") : std::string(); },
       ""));
+}
+
+namespace {
+// A check that `accept(x)` holds for the option's value read as a number (an integer when
+// `integer`), else "expected WHAT, got VALUE".
+CLI::Option* number_check(CLI::Option* option, const char* what, bool integer,
+                          bool (*accept)(double)) {
+  return option->check(CLI::Validator(
+      [what, integer, accept](std::string& value) {
+        double x = 0;
+        bool ok = false;
+        const char* first = value.data();
+        const char* last = first + value.size();
+        if (integer) {
+          long long n = 0;
+          const auto [end, ec] = std::from_chars(first, last, n);
+          ok = ec == std::errc() && end == last;
+          x = static_cast<double>(n);
+        } else {
+          const auto [end, ec] = std::from_chars(first, last, x);
+          ok = ec == std::errc() && end == last && std::isfinite(x);
+        }
+        return ok && accept(x) ? std::string() : "expected " + std::string(what) + ", got " + value;
+      },
+      ""));
+}
+}  // namespace
+
+CLI::Option* positive_number(CLI::Option* option) {
+  return number_check(option, "a number > 0", false, [](double x) { return x > 0; });
+}
+CLI::Option* non_negative_number(CLI::Option* option) {
+  return number_check(option, "a number >= 0", false, [](double x) { return x >= 0; });
+}
+CLI::Option* non_negative_integer(CLI::Option* option) {
+  return number_check(option, "an integer >= 0", true, [](double x) { return x >= 0; });
 }
 
 void add_allow_large(CLI::App* cmd, bool& allow_large) {

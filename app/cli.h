@@ -52,6 +52,13 @@ RunEstimate check_fits(const Config& config, const std::filesystem::path& writes
 // Refuses an empty value of a path option (`--out ''` would otherwise mean "not given").
 CLI::Option* refuse_empty(CLI::Option* option);
 
+// Checks of numeric options whose refusal names the bound and the value given (CLI11's own
+// PositiveNumber prints its range up to 1.8e308 in 300 digits): a finite number > 0, a finite
+// number >= 0, an integer >= 0.
+CLI::Option* positive_number(CLI::Option* option);
+CLI::Option* non_negative_number(CLI::Option* option);
+CLI::Option* non_negative_integer(CLI::Option* option);
+
 // The --allow-large flag of the commands that call check_fits.
 void add_allow_large(CLI::App* cmd, bool& allow_large);
 

@@ -300,18 +300,16 @@ CLI::App* setup_gradcheck(CLI::App& app, GradcheckOptions& options) {
       "every parameter tensor; exit 4 when a tensor's error exceeds --tol, its rounding noise and "
       "--atol");
   add_config_options(cmd, options.config, options.overrides);
-  cmd->add_option("--tol", options.tolerance,
-                  "Largest accepted relative error ||g - g_num|| / (||g|| + ||g_num||) of a tensor "
-                  "(errors below the printed rounding noise always pass)")
-      ->check(CLI::PositiveNumber)
+  positive_number(cmd->add_option(
+                      "--tol", options.tolerance,
+                      "Largest accepted relative error ||g - g_num|| / (||g|| + ||g_num||) of a "
+                      "tensor (errors below the printed rounding noise always pass)"))
       ->capture_default_str();
-  cmd->add_option("--atol", options.abs_tolerance,
-                  "A tensor also passes when ||g - g_num|| <= atol")
-      ->check(CLI::NonNegativeNumber)
+  non_negative_number(cmd->add_option("--atol", options.abs_tolerance,
+                                      "A tensor also passes when ||g - g_num|| <= atol"))
       ->capture_default_str();
-  cmd->add_option("--step", options.step,
-                  "Relative finite-difference step: p moves by step * max(1, |p|)")
-      ->check(CLI::PositiveNumber)
+  positive_number(cmd->add_option("--step", options.step,
+                                  "Relative finite-difference step: p moves by step * max(1, |p|)"))
       ->capture_default_str();
   add_allow_large(cmd, options.allow_large);
   cmd->footer(kExitCodesHelp);

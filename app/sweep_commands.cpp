@@ -353,11 +353,11 @@ CLI::App* setup_sweep(CLI::App& app, SweepOptions& options) {
       "(train --resume for a started run)");
   CLI::Option* count = cmd->add_flag("--count", options.count, "Print the number of runs");
   CLI::Option* index =
-      cmd->add_option("--index", options.index,
-                      "Run only run I (0-based, the order of --list; for a Slurm array: "
-                      "--array=0-(N-1) and --index $SLURM_ARRAY_TASK_ID); its output goes to "
-                      "stdout/stderr and its exit code is train's")
-          ->check(CLI::NonNegativeNumber)
+      non_negative_integer(
+          cmd->add_option("--index", options.index,
+                          "Run only run I (0-based, the order of --list; for a Slurm array: "
+                          "--array=0-(N-1) and --index $SLURM_ARRAY_TASK_ID); its output goes to "
+                          "stdout/stderr and its exit code is train's"))
           ->type_name("I");
   CLI::Option* jobs =
       cmd->add_option("-j,--jobs", options.jobs,

@@ -239,6 +239,9 @@ check "  a missing --set value after -q keeps its message" cli_error '--set' val
 for cmd in train probe; do
   check "$cmd --out '': refused, not ignored" cli_error '--out: an empty path' $cmd c.json --out ''
 done
+check "gradcheck --tol -1: the bound and the value, not CLI11's 300-digit range" \
+  cli_error '--tol: expected a number > 0, got -1' gradcheck c.json --tol -1
+check "sweep --index abc: the same" cli_error '--index: expected an integer >= 0, got abc' sweep c.json --index abc
 check "--epochs 5: suggests --set" cli_error 'config keys are set with --set train.epochs=5' train c.json --epochs 5
 check "--lr=0.1: suggests --set" cli_error '--set train.lr=0.1' validate c.json --lr=0.1
 check "--set value split by the shell: how to quote" \
