@@ -278,17 +278,32 @@ void check_checkpoint(const Checkpoint<T>& c, Model<T>& model, const Samples<T>&
   for (const auto& [name, size] : c.files) {
     if (std::find(needed.begin(), needed.end(), name) == needed.end())
       fail("an unknown file \"" + name.substr(0, 40) + "\"");
+    if (size == 0) fail(name + ": a recorded size of 0 bytes (no header)");
+    // The checkpoint is sound; the log file is not what it was when the checkpoint was taken.
     const std::filesystem::path file = path.parent_path() / name;
+    const std::string recorded = std::to_string(size);
+    auto log_fail = [&](const std::string& why) {
+      throw IoError(file.string() + ": " + why + ": the run cannot be resumed (its rows up to the "
+                                                 "checkpoint are gone)");
+    };
     const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+      log_fail((errno == ENOENT ? std::string("missing") : std::string(std::strerror(errno))) +
+               ", but the checkpoint records its first " + recorded + " bytes");
     struct stat st {};
     char last = 0;
-    const bool ok = fd >= 0 && ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && size > 0 &&
-                    static_cast<std::uint64_t>(st.st_size) >= size &&
-                    ::pread(fd, &last, 1, static_cast<off_t>(size - 1)) == 1 && last == '\n';
-    if (fd >= 0) ::close(fd);
-    if (!ok)
-      fail(name + ": its recorded size (" + std::to_string(size) +
-           " bytes) is not the end of a row of the file");
+    const bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+    const bool long_enough = regular && static_cast<std::uint64_t>(st.st_size) >= size;
+    const bool row_end = long_enough &&
+                         ::pread(fd, &last, 1, static_cast<off_t>(size - 1)) == 1 && last == '\n';
+    ::close(fd);
+    if (!regular) log_fail("not a regular file");
+    if (!long_enough)
+      log_fail(std::to_string(st.st_size) + " bytes, shorter than the " + recorded +
+               " the checkpoint records");
+    if (!row_end)
+      log_fail("changed after the checkpoint (byte " + recorded +
+               ", where the checkpoint says a row ends, is not a newline)");
   }
 }
 

@@ -256,6 +256,14 @@ printf 'x' | dd of=Fx/checkpoint.bin bs=1 seek=200 conv=notrunc 2>/dev/null
 run train --resume Fx
 check "a damaged checkpoint (checksum) is refused with exit 1" test "$code" -eq 1 -a -n "$(grep 'checksum' err)"
 
+rm -rf Fx && cp -a F0 Fx && rm Fx/metrics.csv
+run train --resume Fx
+check "a deleted metrics.csv is named, not the checkpoint (exit $code)" \
+  test "$code" -eq 1 -a -n "$(grep 'metrics.csv: missing, but the checkpoint records its first' err)"
+rm -rf Fx && cp -a F0 Fx && truncate -s 100 Fx/grad_norms.csv
+run train --resume Fx
+check "a cut grad_norms.csv is named with its size (exit $code)" \
+  test "$code" -eq 1 -a -n "$(grep 'grad_norms.csv: 100 bytes, shorter than the' err)"
 rm -rf Fx && cp -a F0 Fx && mv Fx/checkpoint.bin elsewhere.bin && ln -s "$WORK/elsewhere.bin" Fx/checkpoint.bin
 run train --resume Fx
 check "a checkpoint.bin that is a symbolic link is refused (exit 1)" test "$code" -eq 1 -a -n "$(grep 'symbolic link' err)"
