@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "run/diagnosis.h"
 #include "base/errors.h"
+#include "base/json_io.h"
 
 namespace nnlab::cli {
 
@@ -31,6 +32,12 @@ int run_diagnose(const DiagnoseOptions& options) {
     spdlog::error("{}: not a run directory (no config.json and summary.json)", dir.string());
     return kBadInput;
   }
+  // Present but not JSON objects (cut short, or not nnlab's): bad input too, not an I/O error.
+  for (const char* file : {"config.json", "summary.json"})
+    if (!read_json_object(dir / file)) {
+      spdlog::error("{}: not a run directory ({} is not a JSON object)", dir.string(), file);
+      return kBadInput;
+    }
   return guarded([&] {
     const Diagnosis d = diagnose_run(dir);
     if (options.json) {

@@ -134,6 +134,10 @@ check "diagnose old run: says what it could not check" grep -q "^not checked: up
 run diagnose "$WORK"
 check "diagnose a non-run directory: exit 2" test "$code" -eq 2
 check "diagnose a non-run directory: says why" grep -q "not a run directory" err
+cp -a old cut && head -c 20 old/summary.json >cut/summary.json
+run diagnose cut
+check "diagnose with a cut summary.json: exit 2 (got $code), naming the file" \
+  test "$code" -eq 2 -a -n "$(grep 'summary.json is not a JSON object' err)"
 
 # --- plot modes ---------------------------------------------------------------------------------
 plot quantiles w1
