@@ -86,6 +86,7 @@ int train_as(const Config& config, const TrainOptions& options, const CommonOpti
   if (resume) {
     dir = options.resume;
     lock = RunLock(dir);
+    remove_left_temporaries(dir);  // of a write that a kill -9 cut
     // Under the lock: another process may have finished the run since run_train looked.
     const std::string status = recorded_status(dir);
     if (status == "completed" || status == "diverged") {

@@ -60,6 +60,29 @@ TEST_CASE("prepare_run_dir: run.lock alone is empty; --force keeps what is not a
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("prepare_run_dir and --resume: temporary files a kill -9 left count as absent, and go") {
+  namespace fs = std::filesystem;
+  const auto dir = test::fresh_dir("left_tmp_" + std::to_string(::getpid()));
+  fs::create_directories(dir / "r");
+  // A run killed while writing its first config.json: run.lock and a temporary copy only.
+  { RunLock lock(dir / "r"); }
+  std::ofstream(dir / "r" / "config.json.tmp.node7.4242") << "{\"na";
+  std::ofstream(dir / "r" / "summary.json.tmp.node7.4243") << "{";
+  {
+    RunLock lock = prepare_run_dir(dir / "r", false);  // empty but for them
+    CHECK_FALSE(fs::exists(dir / "r" / "config.json.tmp.node7.4242"));
+    CHECK_FALSE(fs::exists(dir / "r" / "summary.json.tmp.node7.4243"));
+  }
+  // What is not a run file's temporary copy is the user's: still refused, never removed.
+  std::ofstream(dir / "r" / "notes.tmp.node7.1") << "mine\n";
+  CHECK_THROWS_AS(prepare_run_dir(dir / "r", false), ConfigError);
+  std::ofstream(dir / "r" / "weights.json.tmp.h.9") << "{";
+  remove_left_temporaries(dir / "r");
+  CHECK_FALSE(fs::exists(dir / "r" / "weights.json.tmp.h.9"));
+  CHECK(fs::exists(dir / "r" / "notes.tmp.node7.1"));
+  fs::remove_all(dir);
+}
+
 TEST_CASE("path components: names that cannot escape their directory") {
   for (const char* ok : {"run", "depth=4,seed=1", "a.b", "...", "é"}) {
     CAPTURE(ok);

@@ -35,6 +35,13 @@ void check_no_symlinks(const std::filesystem::path& dir);
 // (ConfigError on "--out") when it holds anything besides run.lock, unless force, which removes
 // only the files a run writes. Refused before anything is created, and again under the lock
 // (another run may have started in it meanwhile). Throws IoError when another process holds it.
+// Temporary files a killed run left (a run file's NAME.tmp.HOST.PID) count as absent, and are
+// removed.
 RunLock prepare_run_dir(const std::filesystem::path& dir, bool force);
+
+// Removes the temporary copies of run files (NAME.tmp.HOST.PID, base/files.h's atomic writes)
+// that a process killed mid-write left in `dir`. Call it holding the run's lock (no live writer
+// then has one).
+void remove_left_temporaries(const std::filesystem::path& dir);
 
 }  // namespace nnlab
