@@ -246,7 +246,14 @@ int run_local(const Sweep& sweep, int jobs, const std::string& exe,
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - it->started).count();
       children.erase(it);
-      const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      // A stop signal that came after a run's last step ends it by that signal, but the run is
+      // whole: its summary.json, not its exit code, says how it ended.
+      if (code > 128) {
+        const RunState state = run_state(run_dir(sweep.spec, run));
+        if (state == RunState::completed) code = kCompleted;
+        if (state == RunState::diverged) code = kDiverged;
+      }
       if (code == kCompleted) {
         ++tally.completed;
         report(run, "completed", seconds, false);
