@@ -49,6 +49,17 @@ void install_checkpoint_signal() {
   sigaction(SIGUSR1, &action, nullptr);
 }
 
+// Refuses (ConfigError at `key`) a directory to be created where a file stands: the path itself
+// or its nearest existing ancestor is not a directory. Checked before anything is created.
+void check_creatable_dir(const std::filesystem::path& dir, const std::string& key) {
+  std::error_code ec;
+  std::filesystem::path p = std::filesystem::absolute(dir, ec);
+  while (!p.empty() && !std::filesystem::exists(p, ec) && p != p.parent_path()) p = p.parent_path();
+  if (!p.empty() && std::filesystem::exists(p, ec) && !std::filesystem::is_directory(p, ec))
+    throw ConfigError(key, dir.string() + " cannot be a directory: " + p.string() +
+                               " is a file");
+}
+
 void add_config_options(CLI::App* cmd, std::string& config, std::vector<std::string>& overrides) {
   cmd->add_option("config", config, "Experiment config (JSON)")->required();
   cmd->add_option("--set", overrides,
@@ -249,6 +260,10 @@ int run_train(const TrainOptions& options, const CommonOptions& common, int argc
                                      [](const std::string& o) { return o.rfind("name=", 0) == 0; });
       if (options.out.empty() && !named) config.name = default_run_name(config.name, options.overrides);
       // Before anything is allocated or created (a resumed run was checked when it started).
+      if (options.out.empty())
+        check_creatable_dir(config.log.dir, "log.dir");
+      else
+        check_creatable_dir(std::filesystem::path(options.out).parent_path(), "--out");
       const RunEstimate estimate =
           check_fits(config, options.out.empty() ? config.log.dir : options.out, options.allow_large);
       if (estimate.logs > kLargeLogBytes)

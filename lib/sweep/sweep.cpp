@@ -370,16 +370,16 @@ SweepSpec parse_sweep(const ordered_json& doc, const fs::path& file, const std::
 SweepSpec read_sweep_file(const fs::path& path, const std::string& out) {
   std::error_code ec;
   if (fs::is_directory(path, ec))
-    throw ConfigError("", path.string() + " is a directory, not a sweep file");
+    throw ConfigError("sweep", path.string() + " is a directory, not a sweep file");
   std::ifstream in(path);
   if (!in)
-    throw ConfigError("", "cannot read sweep file " + path.string() + ": " +
+    throw ConfigError("sweep", "cannot read sweep file " + path.string() + ": " +
                               (fs::exists(path, ec) ? "permission denied" : "no such file"));
   ordered_json doc;
   try {
     doc = parse_ordered_json(read_json_text(path));
   } catch (const JsonError& e) {
-    throw ConfigError("", path.string() + ": " + e.what());
+    throw ConfigError("sweep", path.string() + ": " + e.what());
   }
   return parse_sweep(doc, path, out);
 }

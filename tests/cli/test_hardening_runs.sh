@@ -317,6 +317,14 @@ run train ../tiny.json --set model.depth=1000 --set model.width=100000
 check "a model larger than the machine's memory: exit 2" test "$code" -eq 2
 check "  naming model.width and the estimate" grep -qE "^error: model.width: the run needs about [0-9.]+ TB of memory \(model" "$WORK/err"
 check "  nothing created" test -z "$(ls)"
+touch afile
+run train ../tiny.json --set log.dir=afile/runs
+check "log.dir under a file: exit 2 at log.dir (got $code)" \
+  test "$code" -eq 2 -a -n "$(grep '^error: log.dir: afile/runs cannot be a directory' "$WORK/err")"
+run train ../tiny.json --out afile/run
+check "--out under a file: exit 2 at --out (got $code)" test "$code" -eq 2 -a -n "$(grep '^error: --out: ' "$WORK/err")"
+check "  nothing created" test "$(ls)" = afile
+rm afile
 # The commands that build a model without training refuse it too, instead of a bare bad_alloc.
 for cmd in validate gradcheck "probe --seeds 1"; do
   run $cmd ../tiny.json --set model.depth=1000 --set model.width=100000
