@@ -546,8 +546,9 @@ TEST_CASE("sequence_data: text") {
     const std::string short_text = dir.write("short.txt", "0123456789");  // 9 train, 1 test bytes
     CHECK_THROWS_WITH_AS(make_sequence_dataset(text_config(short_text, 10), 1),
                          ("data.length: " + short_text +
-                          ": the training text (9 bytes) is too short for one sequence of "
-                          "length + 1 = 11 bytes; lower data.length or use a longer text")
+                          ": the training text (9 of 10 bytes; data.test_fraction takes the rest) "
+                          "is too short for one sequence of length + 1 = 11 bytes; lower "
+                          "data.test_fraction or data.length, or use a longer text")
                              .c_str(),
                          ConfigError);
     try {
@@ -564,6 +565,17 @@ TEST_CASE("sequence_data: text") {
                           "= 11 bytes; lower data.length, raise data.test_fraction or set it to 0")
                              .c_str(),
                          ConfigError);
+    // A text long enough for a sequence, all but 1 byte of it given to the test split: the
+    // refusal is at data.test_fraction.
+    try {
+      make_sequence_dataset(text_config(hundred, 10, 0.99), 1);
+      FAIL("a 1-byte training text was accepted");
+    } catch (const ConfigError& e) {
+      REQUIRE(e.issues().size() == 1);
+      CHECK(e.issues()[0].path == "data.test_fraction");
+      CHECK(e.issues()[0].message.find("(1 of 100 bytes; data.test_fraction takes the rest)") !=
+            std::string::npos);
+    }
     const SequenceDataset no_test = make_sequence_dataset(text_config(hundred, 10, 0.0), 1);
     CHECK(no_test.train.size() == 9);
     CHECK(no_test.test.size() == 0);

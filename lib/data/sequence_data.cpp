@@ -303,10 +303,11 @@ void make_text(const SequenceDataConfig& config, SequenceDataset& d) {
   const std::size_t window = static_cast<std::size_t>(config.length) + 1;
   if (n_train < window)
     throw ConfigError(
-        "data.length",
-        config.path + ": the training text (" + std::to_string(n_train) +
-            " bytes) is too short for one sequence of length + 1 = " + std::to_string(window) +
-            " bytes; lower data.length or use a longer text");
+        n_test > 0 && text.size() >= window ? "data.test_fraction" : "data.length",
+        config.path + ": the training text (" + std::to_string(n_train) + " of " +
+            std::to_string(text.size()) + " bytes; data.test_fraction takes the rest) is too "
+            "short for one sequence of length + 1 = " + std::to_string(window) +
+            " bytes; lower data.test_fraction or data.length, or use a longer text");
   if (n_test > 0 && n_test < window)
     throw ConfigError(
         "data.length",
