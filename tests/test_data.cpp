@@ -518,12 +518,17 @@ TEST_CASE("csv: errors") {
         make_dataset(c, 1),
         ("data.path: " + c.path + ":3: column \"y\": expected a number, got \"high\"").c_str(),
         ConfigError);
-    // Detection sees a mix of numbers and words as regression, and reports the same cell.
+    // Detection sees a mix of numbers and words as regression; it reports the same cell and
+    // says how to read the column as class names instead.
     c.task.reset();
     CHECK_THROWS_WITH_AS(
         make_dataset(c, 1),
-        ("data.path: " + c.path + ":3: column \"y\": expected a number, got \"high\"").c_str(),
+        ("data.path: " + c.path + ":3: column \"y\" mixes numbers and words (\"high\"): as a "
+         "regression target it must be all numbers; to read it as class names, set data.task "
+         "\"classification\"").c_str(),
         ConfigError);
+    c.task = Task::classification;  // which does
+    CHECK(make_dataset(c, 1).class_names == std::vector<std::string>{"2.5", "high"});
   }
 
   SUBCASE("an empty label") {

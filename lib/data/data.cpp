@@ -441,6 +441,13 @@ Dataset load_csv(const DataConfig& config, std::uint64_t seed) {
     label_classes(file, target, path, numbers, d, y);
   } else {
     for (std::size_t r = 0; r < file.rows(); ++r) {
+      if (!numbers[r] && !config.task)  // "auto" saw numbers and words: say both readings
+        throw ConfigError("data.path",
+                          path + ":" + std::to_string(file.numbers[r]) + ": column \"" +
+                              short_text(file.header[target]) + "\" mixes numbers and words (\"" +
+                              short_text(file.cell(r, target)) +
+                              "\"): as a regression target it must be all numbers; to read it as "
+                              "class names, set data.task \"classification\"");
       if (!numbers[r])
         throw bad_cell(path, file.numbers[r], file.header[target], "a number",
                        file.cell(r, target));
