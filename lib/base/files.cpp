@@ -36,7 +36,8 @@ void write_file_atomic(const fs::path& path, std::string_view content) {
   ::gethostname(host, sizeof host - 1);
   const fs::path tmp = path.string() + ".tmp." + host + "." + std::to_string(::getpid());
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw IoError("cannot create " + tmp.string() + ": " + std::strerror(errno));
+  // Errors name the file the caller asked for; the temporary copy is an implementation detail.
+  if (fd < 0) throw IoError("cannot write " + path.string() + ": " + std::strerror(errno));
   std::size_t written = 0;
   while (written < content.size()) {
     const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
@@ -45,18 +46,19 @@ void write_file_atomic(const fs::path& path, std::string_view content) {
       const std::string reason = std::strerror(errno);
       ::close(fd);
       ::unlink(tmp.c_str());
-      throw IoError("cannot write " + tmp.string() + ": " + reason);
+      throw IoError("cannot write " + path.string() + ": " + reason);
     }
     written += static_cast<std::size_t>(n);
   }
   if (::fsync(fd) != 0 || ::close(fd) != 0) {
     ::unlink(tmp.c_str());
-    throw IoError("cannot flush " + tmp.string() + ": " + std::strerror(errno));
+    throw IoError("cannot write " + path.string() + ": " + std::strerror(errno));
   }
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     const std::string reason = std::strerror(errno);
     ::unlink(tmp.c_str());
-    throw IoError("cannot rename " + tmp.string() + " to " + path.string() + ": " + reason);
+    throw IoError("cannot write " + path.string() + " (renaming " + tmp.filename().string() +
+                  " to it): " + reason);
   }
 }
 
