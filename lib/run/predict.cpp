@@ -7,7 +7,6 @@
 #include "base/csv.h"
 #include "data/data.h"
 #include "base/errors.h"
-#include "base/json_io.h"
 #include "run/experiment.h"
 #include "run/trainer.h"
 #include "run/run_dir.h"
@@ -26,8 +25,7 @@ Config finished_run_config(const fs::path& run_dir) {
       throw ConfigError("RUN_DIR", run_dir.string() + " is not a finished run directory (no " +
                                        file + ")");
   // A diverged run's weights.json holds the weights that made its loss or gradients non-finite.
-  if (const auto summary = read_json_object(run_dir / kSummaryFile);
-      summary && summary->value("status", "") == "diverged")
+  if (recorded_status(run_dir) == "diverged")
     throw ConfigError("RUN_DIR", run_dir.string() + " diverged (summary.json); its weights made "
                                  "the loss or the gradients non-finite, so there is nothing to "
                                  "predict with (lower train.lr, or set train.clip_threshold)");
